@@ -1,0 +1,116 @@
+"""The one NinjaAPI. Each app contributes a Router in its api.py; this module mounts them.
+
+Browsers authenticate with the session (CSRF checked on writes); scripts send a personal token
+as `Authorization: Bearer onr_...`. Every endpoint declares its policy with `@api_access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from onramp.core.access import Policy
+from onramp.core.services import api_token_authenticate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session, with CSRF enforced on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def api_access(policy: Policy) -> Callable[[F], F]:
+    """Declare who may call an endpoint (checked after authentication)."""
+
+    def decorate(fn: F) -> F:
+        @wraps(fn)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not policy.allows(request.auth):
+                raise PermissionDenied(f"This endpoint needs: {policy.description}")
+            return fn(request, *args, **kwargs)
+
+        wrapper.access_policy = policy  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+api = NinjaAPI(
+    title="Onramp API",
+    version="1",
+    description=(
+        "Onramp's REST API. Authenticate with a personal token (create one on your account "
+        "page) sent as `Authorization: Bearer <token>`, or with the browser session."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Forbidden.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return _error(request, 422, detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request, 401, "Sign in, or send a personal API token as 'Authorization: Bearer <token>'."
+    )
+
+
+def _mount() -> None:
+    from importlib import import_module
+
+    for app in ("org", "catalog", "rollout", "adoption", "surveys"):
+        try:
+            module = import_module(f"onramp.{app}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"onramp.{app}.api":
+                raise
+            continue
+        api.add_router(f"/{app}/" if app not in ("org", "catalog") else "/", module.router)
+
+
+_mount()

@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+from onramp.core.views import area_urls
+
+app_name = "surveys"
+urlpatterns = area_urls("surveys")

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from onramp.api import api
+from onramp.core import views as core
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("login/", core.login_view, name="login"),
+    path("logout/", core.logout_view, name="logout"),
+    path("account/", core.account, name="account"),
+    path("account/tokens/", core.token_create, name="token_create"),
+    path("account/tokens/<int:pk>/revoke/", core.token_revoke, name="token_revoke"),
+    path("api/v1/", api.urls),
+    path("org/", include("onramp.org.urls")),
+    path("services/", include("onramp.catalog.urls")),
+    path("rollouts/", include("onramp.rollout.urls")),
+    path("engagement/", include("onramp.engagement.urls")),
+    path("comms/", include("onramp.comms.urls")),
+    path("training/", include("onramp.enablement.urls")),
+    path("adoption/", include("onramp.adoption.urls")),
+    path("surveys/", include("onramp.surveys.urls")),
+    path("improvement/", include("onramp.improvement.urls")),
+    path("reports/", include("onramp.reports.urls")),
+    path("admin/", admin.site.urls),
+]
