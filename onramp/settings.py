@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "onramp.surveys",
     "onramp.improvement",
     "onramp.reports",
+    "onramp.demo",
 ]
 
 MIDDLEWARE = [
