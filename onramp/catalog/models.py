@@ -89,7 +89,8 @@ class Service(TimeStampedModel):
 
     @property
     def adoption_target_text(self) -> str:
-        return f"{self.adoption_target_pct:g}% of the target {self.adopter_kind} within {self.adoption_target_weeks} weeks"
+        pct = f"{float(self.adoption_target_pct):.1f}".removesuffix(".0")
+        return f"{pct}% of the target {self.adopter_kind} within {self.adoption_target_weeks} weeks"
 
     @property
     def benefit_list(self) -> list[str]:

@@ -25,7 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
     from onramp.core.models import Role
 
     if request.user.effective_role == Role.NONE:
-        return render(request, "core/no_role.html", {"title": "Welcome to Onramp"})
+        return render(
+            request,
+            "core/no_role.html",
+            {"title": "Welcome to Onramp", "crumbs": [("Home", None)]},
+        )
     from onramp.catalog.selectors import service_list
 
     services = list(service_list(user=request.user)[:12])
@@ -33,7 +37,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"title": "Home", "services": services, "headcount": headcount},
+        {
+            "title": "Home",
+            "crumbs": [("Home", None)],
+            "services": services,
+            "headcount": headcount,
+        },
     )
 
 
