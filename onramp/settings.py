@@ -10,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from onramp.env import env_bool, env_int, env_list, env_str
+from onramp.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ONRAMP_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -58,19 +59,26 @@ INSTALLED_APPS = [
     "onramp.surveys",
     "onramp.improvement",
     "onramp.reports",
+    "auditlog",
+    "onramp.audit",
     "onramp.demo",
 ]
 
 MIDDLEWARE = [
+    "onramp.logging.RequestIdMiddleware",
+    "onramp.audit.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onramp.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees a view's database error first: 503 page / JSON, not a 500.
+    "onramp.core.errors.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "onramp.urls"
@@ -186,15 +194,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: one line per record on stderr, plain text or JSON lines (LOG_FORMAT=json), each with the
+# request id (see onramp/logging.py).
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=env_str("LOG_FORMAT", "text"))
+
+# Audit trail (django-auditlog; onramp/audit/registration.py registers every Onramp model).
+AUDITLOG_CID_GETTER = "onramp.logging.current_request_id"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 ONRAMP = {
     "DEMO_PASSWORD": env_str("ONRAMP_DEMO_PASSWORD", "onramp-demo"),
     "API_PAGE_SIZE": env_int("ONRAMP_API_PAGE_SIZE", 50, minimum=1),
+    # /metrics for Prometheus: off unless ONRAMP_METRICS=true; a bearer token guards it if set.
+    "METRICS": env_bool("ONRAMP_METRICS", False),
+    "METRICS_TOKEN": env_str("ONRAMP_METRICS_TOKEN"),
+    # /healthz fails when no worker ran its heartbeat task for this many seconds.
+    "HEARTBEAT_MAX_AGE": env_int("ONRAMP_HEARTBEAT_MAX_AGE", 300, minimum=30),
 }
