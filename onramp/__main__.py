@@ -10,7 +10,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onramp.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["onramp", *(argv if argv is not None else sys.argv[1:])])
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args and not args[0].startswith("-"):
+        # Django command names can't hold dashes: `onramp import-people` runs import_people.
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["onramp", *args])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""What the three import commands share: arguments, a rich progress bar on stderr, the summary
+on stdout, and exit code 1 with every error listed when the file has any."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from onramp.core.tabular import TableError, read_table
+from onramp.org import importers
+
+
+class ImportCommand(BaseCommand):
+    kind = "people"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="CSV (UTF-8) or XLSX file with a header row.")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=HEADER",
+            help="Read FIELD from the column HEADER (repeatable). Fields: "
+            + ", ".join(s.name for s in importers.field_specs(self.kind))
+            + ". An empty HEADER leaves the field out.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Validate and count, but write nothing."
+        )
+        if self.kind == "people":
+            parser.add_argument(
+                "--deactivate-missing",
+                action="store_true",
+                help="Mark people who are not in the file as inactive (nobody is deleted).",
+            )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{path} does not exist or is not a file: give the export's path.")
+        try:
+            mapping = importers.parse_map_options(options["map"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        started = time.perf_counter()
+        console = Console(stderr=True)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<11}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=options.get("verbosity", 1) < 1,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(phase.capitalize() + "…", total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            parsing = bar.add_task("Parsing…", total=None)
+            try:
+                table = read_table(path)
+            except TableError as exc:
+                bar.stop()
+                self._fail(exc.errors, "The file cannot be read")
+            bar.update(parsing, total=len(table.rows), completed=len(table.rows))
+            plan = importers.import_preview(
+                self.kind,
+                table=table,
+                mapping=mapping,
+                deactivate_missing=bool(options.get("deactivate_missing")),
+                progress=progress,
+            )
+            if plan.errors:
+                bar.stop()
+                self._fail(plan.errors, f"{path.name} has errors")
+            self.stdout.write(plan.summary())
+            if options["dry_run"]:
+                self.stdout.write("Dry run: nothing was written.")
+                return
+            try:
+                result = importers.import_apply(plan=plan, progress=progress)
+            except importers.ImportRefused as exc:
+                bar.stop()
+                self._fail(exc.errors, "The import was refused")
+        elapsed = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(str(result)) + f" ({elapsed:.1f} s)")
+
+    def _fail(self, errors: list[Any], what: str) -> None:
+        for error in errors:
+            self.stderr.write(str(error))
+        raise CommandError(
+            f"{what}: {len(errors)} error(s), listed above. Nothing was written; correct the "
+            "file (or the --map options) and run the command again."
+        )
