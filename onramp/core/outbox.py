@@ -1,0 +1,98 @@
+"""The outbox: every message leaves through one row per recipient and message.
+
+Enqueue with a key that names the message for its recipient ("survey:12:invite:345"): enqueueing
+again is a no-op, so a retried task never sends twice. Delivery claims pending rows with
+SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite serialises writers anyway), sends, and marks
+each row sent in the same transaction, so a crash before the commit leaves it pending, never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from onramp.core.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def outbox_enqueue(
+    *, key: str, recipient: str, subject: str, body: str, channel: str = "email"
+) -> bool:
+    """Queue a message; returns False when a message with this key was already queued."""
+    try:
+        with transaction.atomic():
+            OutboxMessage.objects.create(
+                key=key[:200],
+                channel=channel,
+                recipient=recipient,
+                subject=subject[:300],
+                body=body,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def email_configured() -> bool:
+    return bool(settings.EMAIL_HOST) or not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
+
+
+def outbox_deliver(*, limit: int = 200) -> int:
+    """Send up to `limit` pending messages; returns how many were sent."""
+    sent = 0
+    mail = get_connection()
+    try:
+        while sent < limit:
+            with transaction.atomic():
+                qs = OutboxMessage.objects.filter(
+                    status=OutboxStatus.PENDING, send_after__lte=timezone.now()
+                ).order_by("id")
+                if connection.features.has_select_for_update_skip_locked:
+                    qs = qs.select_for_update(skip_locked=True)
+                message = qs.first()
+                if message is None:
+                    break
+                try:
+                    mail.open()  # a no-op once open
+                    EmailMessage(
+                        message.subject,
+                        message.body,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [message.recipient],
+                        connection=mail,
+                    ).send()
+                except Exception as exc:  # any SMTP or socket failure: keep it for a retry
+                    message.attempts += 1
+                    message.last_error = str(exc)[:2000]
+                    if message.attempts >= MAX_ATTEMPTS:
+                        message.status = OutboxStatus.FAILED
+                    else:
+                        message.send_after = timezone.now() + dt.timedelta(
+                            minutes=2**message.attempts
+                        )
+                    message.save(update_fields=["attempts", "last_error", "status", "send_after"])
+                    log.warning("outbox: %s failed: %s", message.key, exc)
+                    if isinstance(exc, OSError):
+                        break  # the server is unreachable: try again on the next run
+                    continue
+                message.status = OutboxStatus.SENT
+                message.sent_at = timezone.now()
+                message.attempts += 1
+                message.save(update_fields=["status", "sent_at", "attempts"])
+                sent += 1
+    finally:
+        mail.close()
+    return sent
+
+
+@task()
+def outbox_deliver_task() -> int:
+    return outbox_deliver()
