@@ -1,0 +1,264 @@
+"""Server-side SVG for the roadmap timeline and the change-load heatmap. No JavaScript, nothing
+from a CDN: the markup is built here (string joins are fast enough for hundreds of rows) and
+placed inline in the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from onramp.rollout.changeload import ChangeLoad
+from onramp.rollout.models import Rollout
+from onramp.rollout.selectors import gate_status
+
+WAVE_COLOURS = {
+    "planned": "#9db4e8",
+    "active": "#2457c5",
+    "hypercare": "#7a5af8",
+    "closed": "#98a2b3",
+    "on_hold": "#e0b35a",
+}
+GATE_COLOURS = {
+    "go": "#1f7a4d",
+    "conditional": "#d08c00",
+    "no_go": "#b42318",
+    "pending": "#667085",
+    "postpone": "#667085",
+    "none": "#ffffff",
+}
+FONT = 'font-family="system-ui, sans-serif"'
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class Axis:
+    start: dt.date
+    end: dt.date
+    left: int
+    px_per_day: float
+
+    def x(self, day: dt.date) -> float:
+        return self.left + (day - self.start).days * self.px_per_day
+
+    @property
+    def width(self) -> float:
+        return self.x(self.end) + 12
+
+
+def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    out = []
+    day = start.replace(day=1)
+    while day <= end:
+        if day >= start:
+            out.append(day)
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _range(rollouts: list[Rollout], today: dt.date) -> tuple[dt.date, dt.date]:
+    days = [today]
+    for r in rollouts:
+        for w in r.waves.all():
+            days += [w.start_date, w.end_date]
+        days += [m.forecast_date or m.planned_date for m in r.milestones.all()]
+        days += [g.gate_date for g in r.gates.all()]
+    start = min(days).replace(day=1)
+    end = max(days) + dt.timedelta(days=14)
+    return start, end
+
+
+def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 250) -> SafeString:
+    """Rows per rollout and wave over a month axis: wave bars (colour = status) with a go-live
+    tick, milestone marks, gate diamonds (colour = decision or latest evaluation), a today line."""
+    start, end = _range(rollouts, today)
+    days = max((end - start).days, 30)
+    axis = Axis(start, end, label_width, max(1.4, min(6.0, 820 / days)))
+    head, row_h, group_gap = 34, 22, 8
+    rows: list[str] = []
+    y = head
+    for rollout in rollouts:
+        url = _e(reverse("rollout:rollout_detail", args=[rollout.pk]))
+        waves = list(rollout.waves.all())
+        gates_by_wave: dict[int, list] = {}
+        for g in rollout.gates.all():
+            gates_by_wave.setdefault(g.wave_id, []).append(g)
+        ms_by_wave: dict[int | None, list] = {}
+        for m in rollout.milestones.all():
+            ms_by_wave.setdefault(m.wave_id, []).append(m)
+        rows.append(
+            f'<a href="{url}"><text x="6" y="{y + 15}" font-weight="600" font-size="12.5">'
+            f"{_e(_clip(rollout.service.name + ' · ' + rollout.name, 34))}</text></a>"
+        )
+        if waves:
+            x0 = axis.x(min(w.start_date for w in waves))
+            x1 = axis.x(max(w.end_date for w in waves))
+            rows.append(
+                f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 2):.1f}" height="6" '
+                f'rx="3" fill="#c9ced8"><title>{_e(rollout.name)}: '
+                f"{rollout.get_status_display()}</title></rect>"
+            )
+        rows.extend(_milestone_marks(axis, ms_by_wave.get(None, []), y, today))
+        y += row_h
+        for wave in waves:
+            x0, x1 = axis.x(wave.start_date), axis.x(wave.end_date + dt.timedelta(days=1))
+            colour = WAVE_COLOURS.get(wave.status, "#9db4e8")
+            tip = (
+                f"{wave.name} ({wave.get_kind_display()}, {wave.get_status_display()}): "
+                f"{wave.start_date:%d %b %Y} – {wave.end_date:%d %b %Y}, go-live "
+                f"{wave.go_live_date:%d %b %Y}"
+            )
+            rows.append(
+                f'<text x="18" y="{y + 15}" font-size="12" fill="#344054">'
+                f"{_e(_clip(wave.name, 32))}</text>"
+                f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}" height="14" rx="3" '
+                f'fill="{colour}"><title>{_e(tip)}</title></rect>'
+                f'<line x1="{axis.x(wave.go_live_date):.1f}" x2="{axis.x(wave.go_live_date):.1f}" '
+                f'y1="{y + 2}" y2="{y + 20}" stroke="#101828" stroke-width="2"><title>Go-live '
+                f"{wave.go_live_date:%d %b %Y}</title></line>"
+            )
+            rows.extend(_milestone_marks(axis, ms_by_wave.get(wave.id, []), y, today))
+            for gate in gates_by_wave.get(wave.id, []):
+                status = gate_status(gate)
+                gx, gy = axis.x(gate.gate_date), y + 11
+                gurl = _e(reverse("rollout:gate_detail", args=[gate.pk]))
+                rows.append(
+                    f'<a href="{gurl}"><path d="M{gx:.1f} {gy - 8} L{gx + 8:.1f} {gy} '
+                    f'L{gx:.1f} {gy + 8} L{gx - 8:.1f} {gy} Z" fill="{GATE_COLOURS[status.code]}" '
+                    f'stroke="#101828" stroke-width="1.2" class="gate gate-{status.code}">'
+                    f"<title>{_e(gate.name)} ({gate.gate_date:%d %b %Y}): {_e(status.label)}</title>"
+                    "</path></a>"
+                )
+            y += row_h
+        y += group_gap
+    height = y + 6
+    width = axis.width
+    grid = [
+        f'<rect x="0" y="0" width="{width:.0f}" height="{head - 4}" fill="#fafbfc"/>',
+    ]
+    for month in _month_starts(start, end):
+        mx = axis.x(month)
+        grid.append(
+            f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{head - 8}" y2="{height}" stroke="#eaecf0"/>'
+        )
+        if axis.px_per_day * 30 >= 34 or month.month in (1, 4, 7, 10):
+            label = (
+                month.strftime("%b %y")
+                if month.month == 1 or axis.px_per_day * 30 >= 60
+                else month.strftime("%b")
+            )
+            grid.append(
+                f'<text x="{mx + 3:.1f}" y="{head - 14}" font-size="11" fill="#5d6778">{label}</text>'
+            )
+    tx = axis.x(today)
+    grid.append(
+        f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{head - 10}" y2="{height}" stroke="#b42318" '
+        f'stroke-width="1.5" stroke-dasharray="4 3"/><text x="{tx + 3:.1f}" y="{head - 1}" '
+        f'font-size="10.5" fill="#b42318">Today</text>'
+    )
+    body = "".join(grid + rows)
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="roadmap-svg" width="{width:.0f}" '
+        f'height="{height}" viewBox="0 0 {width:.0f} {height}" {FONT} role="img" '
+        f'aria-label="Roadmap timeline of {len(rollouts)} rollout(s)">{body}</svg>'
+    )
+
+
+def _milestone_marks(axis: Axis, milestones: list, y: int, today: dt.date) -> list[str]:
+    out = []
+    for m in milestones:
+        day = m.actual_date or m.forecast_date or m.planned_date
+        mx = axis.x(day)
+        fill = "#1f7a4d" if m.actual_date else ("#b42318" if day < today else "#101828")
+        tip = f"{m.name}: planned {m.planned_date:%d %b %Y}"
+        if m.forecast_date and not m.actual_date:
+            tip += f", forecast {m.forecast_date:%d %b %Y}"
+        if m.actual_date:
+            tip += f", done {m.actual_date:%d %b %Y}"
+        out.append(
+            f'<path d="M{mx - 5:.1f} {y + 1} L{mx + 5:.1f} {y + 1} L{mx:.1f} {y + 9} Z" '
+            f'fill="{fill}" class="milestone"><title>{_e(tip)}</title></path>'
+        )
+    return out
+
+
+def _clip(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def heat_colour(load: int, capacity: int) -> str:
+    if load <= 0:
+        return "#f2f4f7"
+    ratio = load / max(capacity, 1)
+    if ratio < 0.67:
+        return "#cfe9d9"
+    if ratio < 1:
+        return "#8fd0a9"
+    if load == capacity:
+        return "#f3d7a5"
+    if ratio < 1.5:
+        return "#f1998e"
+    return "#d92d20"
+
+
+def heatmap_svg(data: ChangeLoad, rows: list[int], *, label_width: int = 230) -> SafeString:
+    """Units (rows, indented by depth) x weeks; each cell is the number of change activities
+    reaching the unit that week, coloured against the unit's capacity."""
+    cell_w, cell_h, head = 26, 18, 40
+    weeks = len(data.weeks)
+    width = label_width + weeks * cell_w + 8
+    height = head + len(rows) * cell_h + 6
+    min_depth = min((data.units[r].depth for r in rows), default=0)
+    out = [f'<rect x="0" y="0" width="{width}" height="{head - 4}" fill="#fafbfc"/>']
+    for w, monday in enumerate(data.weeks):
+        if w % 4 == 0:
+            x = label_width + w * cell_w
+            out.append(
+                f'<text x="{x + 1}" y="{head - 22}" font-size="10.5" fill="#5d6778">{monday:%d %b}</text>'
+                f'<text x="{x + 1}" y="{head - 9}" font-size="9.5" fill="#98a2b3">w{monday.isocalendar()[1]}</text>'
+            )
+    for i, r in enumerate(rows):
+        unit = data.units[r]
+        y = head + i * cell_h
+        indent = 6 + 12 * (unit.depth - min_depth)
+        cap = int(data.capacity[r])
+        out.append(
+            f'<text x="{indent}" y="{y + 13}" font-size="11.5" fill="#344054">'
+            f"{_e(_clip(unit.name, 30 - (indent // 8)))}<title>{_e(unit.name)}: capacity {cap} a week</title></text>"
+        )
+        line = data.load[r]
+        for w in range(weeks):
+            load = int(line[w])
+            x = label_width + w * cell_w
+            colour = heat_colour(load, cap)
+            if load:
+                labels = data.labels.get((r, w), [])
+                more = load - len(labels)
+                tip = (
+                    f"{unit.name}, week of {data.weeks[w]:%d %b %Y}: {load} of {cap}. "
+                    + "; ".join(labels)
+                )
+                if more > 0:
+                    tip += f"; and {more} more"
+                out.append(
+                    f'<g><rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}">'
+                    f"<title>{_e(tip)}</title></rect>"
+                    f'<text x="{x + cell_w / 2 - 1}" y="{y + 12}" font-size="10" text-anchor="middle" '
+                    f'fill="{"#fff" if load > cap * 1.5 else "#101828"}">{load}</text></g>'
+                )
+            else:
+                out.append(
+                    f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>'
+                )
+    body = "".join(out)
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap-svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" {FONT} role="img" '
+        f'aria-label="Change load of {len(rows)} unit(s) over {weeks} weeks">{body}</svg>'
+    )
