@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_type_hints
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from onramp.core.access import Policy
+from onramp.core.access import PUBLIC, Policy, access
 from onramp.core.services import api_token_authenticate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +49,13 @@ def api_access(policy: Policy) -> Callable[[F], F]:
     """Declare who may call an endpoint (checked after authentication)."""
 
     def decorate(fn: F) -> F:
+        # ninja evaluates string annotations (`from __future__ import annotations`) in the
+        # outermost wrapper's module, where the endpoint's schemas are unknown: resolve them here.
+        try:
+            fn.__annotations__ = get_type_hints(fn, include_extras=True)
+        except NameError:
+            pass
+
         @wraps(fn)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not policy.allows(request.auth):
@@ -61,6 +68,18 @@ def api_access(policy: Policy) -> Callable[[F], F]:
     return decorate
 
 
+class ErrorOut(Schema):
+    """Every error body: a sentence, or for 422 a {field: [messages]} map (ninja's own input
+    errors give a list of {loc, msg, type})."""
+
+    detail: Any
+
+
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    """Error responses an endpoint declares, e.g. `response={200: UnitOut, **errors(401, 403)}`."""
+    return {code: ErrorOut for code in codes}
+
+
 api = NinjaAPI(
     title="Onramp API",
     version="1",
@@ -70,6 +89,8 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    # The schema and the docs page describe the API, they hold no data: public, and declared so.
+    docs_decorator=access(PUBLIC),
 )
 
 
