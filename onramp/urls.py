@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from onramp.api import api
+from onramp.audit import health
 from onramp.core import views as core
 
 urlpatterns = [
@@ -24,5 +25,8 @@ urlpatterns = [
     path("surveys/", include("onramp.surveys.urls")),
     path("improvement/", include("onramp.improvement.urls")),
     path("reports/", include("onramp.reports.urls")),
+    path("activity/", include("onramp.audit.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
