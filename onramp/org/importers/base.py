@@ -66,7 +66,8 @@ class ImportPlan:
 
     def summary(self) -> str:
         text = (
-            f"{self.file}: {self.rows} rows; {self.created} to create, {self.updated} to update, "
+            f"{self.file}: {self.rows} row{'s' if self.rows != 1 else ''}; "
+            f"{self.created} to create, {self.updated} to update, "
             f"{self.unchanged} unchanged"
         )
         if self.deactivate_missing:
