@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from auditlog.context import disable_auditlog
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
@@ -117,7 +118,9 @@ def demo_load(
                 "Run `onramp demo --reset` to delete all organisation and catalog data and load "
                 "the demo, or load it into a fresh database (set ONRAMP_VAR_DIR or DATABASE_URL)."
             )
-    with transaction.atomic():
+    # The demo is synthetic: an audit entry per generated or wiped row (thousands) would bury
+    # the real trail and make a reset take most of a minute.
+    with disable_auditlog(), transaction.atomic():
         if reset:
             demo_reset(apps=apps)
         ctx = demo_build(size=size, seed=seed, today=today, progress=progress, apps=apps)
