@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -98,3 +99,19 @@ def test_a_bad_boolean_in_the_environment_stops_the_start_with_a_clear_message(t
 
     assert result.returncode != 0
     assert "ONRAMP_HTTPS='yes please' is not a boolean" in result.stderr
+
+
+def test_env_example_lists_every_environment_variable_onramp_reads():
+    root = Path(settings.BASE_DIR)
+    reads = re.compile(
+        r"""(?:env_(?:str|bool|int|list)|os\.environ\.get|getenv)\(\s*["']([A-Z0-9_]+)["']"""
+    )
+    read: set[str] = set()
+    for path in (root / "onramp").rglob("*.py"):
+        if "tests" not in path.parts:
+            read |= set(reads.findall(path.read_text()))
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+
+    assert read, "found no environment variables at all: the pattern above is out of date"
+    missing = sorted(read - listed - {"DJANGO_SETTINGS_MODULE"})
+    assert not missing, f"add these to .env.example, each with a comment: {missing}"
