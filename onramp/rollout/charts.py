@@ -74,12 +74,12 @@ def _range(rollouts: list[Rollout], today: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 250) -> SafeString:
+def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 300) -> SafeString:
     """Rows per rollout and wave over a month axis: wave bars (colour = status) with a go-live
     tick, milestone marks, gate diamonds (colour = decision or latest evaluation), a today line."""
     start, end = _range(rollouts, today)
     days = max((end - start).days, 30)
-    axis = Axis(start, end, label_width, max(1.4, min(6.0, 820 / days)))
+    axis = Axis(start, end, label_width, max(1.4, min(6.0, 700 / days)))
     head, row_h, group_gap = 34, 22, 8
     rows: list[str] = []
     y = head
@@ -92,9 +92,12 @@ def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 2
         ms_by_wave: dict[int | None, list] = {}
         for m in rollout.milestones.all():
             ms_by_wave.setdefault(m.wave_id, []).append(m)
+        service_name = _clip(rollout.service.name, 26)
         rows.append(
-            f'<a href="{url}"><text x="6" y="{y + 15}" font-weight="600" font-size="12.5">'
-            f"{_e(_clip(rollout.service.name + ' · ' + rollout.name, 34))}</text></a>"
+            f'<a href="{url}"><text x="6" y="{y + 15}" font-size="12.5">'
+            f'<tspan font-weight="650">{_e(service_name)}</tspan>'
+            f'<tspan fill="#5d6778"> · {_e(_clip(rollout.name, 44 - len(service_name)))}</tspan>'
+            f"<title>{_e(rollout.service.name)}: {_e(rollout.name)}</title></text></a>"
         )
         if waves:
             x0 = axis.x(min(w.start_date for w in waves))
@@ -207,7 +210,9 @@ def heat_colour(load: int, capacity: int) -> str:
     return "#d92d20"
 
 
-def heatmap_svg(data: ChangeLoad, rows: list[int], *, label_width: int = 230) -> SafeString:
+def heatmap_svg(
+    data: ChangeLoad, rows: list[int], *, today: dt.date | None = None, label_width: int = 230
+) -> SafeString:
     """Units (rows, indented by depth) x weeks; each cell is the number of change activities
     reaching the unit that week, coloured against the unit's capacity."""
     cell_w, cell_h, head = 26, 18, 40
@@ -256,6 +261,14 @@ def heatmap_svg(data: ChangeLoad, rows: list[int], *, label_width: int = 230) ->
                 out.append(
                     f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>'
                 )
+    if today is not None and data.weeks and data.weeks[0] <= today:
+        w = (today - data.weeks[0]).days // 7
+        if w < weeks:
+            x = label_width + w * cell_w + (today.weekday() * cell_w / 7)
+            out.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{head - 6}" y2="{height}" stroke="#b42318" '
+                f'stroke-width="1.5" stroke-dasharray="4 3"><title>Today</title></line>'
+            )
     body = "".join(out)
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap-svg" width="{width}" '

@@ -83,7 +83,7 @@ def _roadmap_page(request: HttpRequest, *, service: Service | None) -> HttpRespo
             "rows": rows,
             "svg": roadmap_svg(rollouts, today=today) if rollouts else None,
             "filters": f,
-            "services": list(service_list(user=request.user).only("slug", "name")),
+            "services": list(service_list(user=request.user)),
             "divisions": selectors.divisions(),
             "statuses": RolloutStatus.choices,
             "can_create": service is not None and service_can_edit(request.user, service),
@@ -146,7 +146,7 @@ def change_load(request: HttpRequest) -> HttpResponse:
         {
             "title": "Change load",
             "crumbs": crumbs(("Change load", None)),
-            "svg": heatmap_svg(data, rows) if rows else None,
+            "svg": heatmap_svg(data, rows, today=today) if rows else None,
             "rows": len(rows),
             "over": over,
             "start": data.weeks[0],

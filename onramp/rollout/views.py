@@ -3,6 +3,7 @@ exports and calendar feed in roadmap_views.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -265,10 +266,18 @@ def wave_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"“{saved.name}” planned.")
             return redirect(rollout)
     else:
-        first = not rollout.waves.exists()
-        form = WaveForm(
-            initial={"kind": "pilot" if first else "wave", "name": "Pilot" if first else ""}
-        )
+        last = rollout.waves.order_by("-order").first()
+        initial: dict[str, Any] = {"kind": "pilot", "name": "Pilot"}
+        if last is not None:
+            # Suggest the week after the previous wave ends, so the plan runs in order.
+            start = last.end_date + dt.timedelta(days=7 - last.end_date.weekday())
+            initial = {
+                "kind": "wave",
+                "start_date": start,
+                "go_live_date": start + dt.timedelta(days=14),
+                "end_date": start + dt.timedelta(weeks=6, days=-1),
+            }
+        form = WaveForm(initial=initial)
         problem = None
     return _wave_form_page(request, rollout, form, wave=None, problem=problem)
 
