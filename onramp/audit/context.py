@@ -8,7 +8,7 @@ Every audit entry records its source in `additional_data["source"]`. Requests se
     with audit_source("import"):
         ...  # every create, change and delete here is recorded as coming from an import
 
-Commands that change data and tasks run by `onramp worker` do the same with "cli" and "worker".
+Changes made inside `onramp worker` are recorded as "worker" without a block.
 `actor` (a User) names who is responsible when there is no signed-in request, e.g. the user who
 uploaded the file a background import reads. Outside any block the source is "cli": a change
 made with no request and no declared source was made from a shell or a script.
@@ -17,6 +17,7 @@ made with no request and no declared source was made from a shell or a script.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -33,13 +34,20 @@ _actor_context: ContextVar[bool] = ContextVar("onramp_audit_actor_context", defa
 
 
 def current_source() -> str:
-    return _source.get() or DEFAULT_SOURCE
+    return _source.get() or process_source()
+
+
+def process_source(argv: list[str] | None = None) -> str:
+    """The source of a change made with no declared one: "worker" inside `onramp worker` (its
+    tasks need not each say so), "cli" anywhere else."""
+    args = (argv if argv is not None else sys.argv)[1:2]
+    return "worker" if args and args[0] in ("worker", "db_worker") else DEFAULT_SOURCE
 
 
 @contextlib.contextmanager
 def audit_source(source: str, *, actor: Any = None) -> Iterator[None]:
     """Record every change made inside the block as coming from `source` (one of SOURCES), and
-    made by `actor` when given."""
+    made by `actor` when given (a User: who started the job, e.g. who uploaded the file)."""
     if source not in SOURCES:
         raise ValueError(f"Unknown audit source {source!r}: use one of {', '.join(SOURCES)}.")
     token = _source.set(source)
