@@ -30,3 +30,7 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "onramp.core.errors.permission_denied"
+handler404 = "onramp.core.errors.page_not_found"
+handler500 = "onramp.core.errors.server_error"
