@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The machine is shared by test processes: time limits in property tests would make them flaky.
+hypothesis_settings.register_profile(
+    "onramp", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150
+)
+hypothesis_settings.load_profile("onramp")
 
 PASSWORD = "correct horse battery staple"
 

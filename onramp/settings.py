@@ -209,6 +209,10 @@ AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 ONRAMP = {
     "DEMO_PASSWORD": env_str("ONRAMP_DEMO_PASSWORD", "onramp-demo"),
     "API_PAGE_SIZE": env_int("ONRAMP_API_PAGE_SIZE", 50, minimum=1),
+    # Links in emails (survey invitations, calendar feeds) start with this address.
+    "BASE_URL": env_str("ONRAMP_BASE_URL", "http://127.0.0.1:8000"),
+    # Nobody gets two survey invitations (any service) within this many days.
+    "SURVEY_MIN_GAP_DAYS": env_int("ONRAMP_SURVEY_MIN_GAP_DAYS", 7, minimum=0),
     # /metrics for Prometheus: off unless ONRAMP_METRICS=true; a bearer token guards it if set.
     "METRICS": env_bool("ONRAMP_METRICS", False),
     "METRICS_TOKEN": env_str("ONRAMP_METRICS_TOKEN"),

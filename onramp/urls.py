@@ -6,6 +6,7 @@ from django.urls import include, path
 from onramp.api import api
 from onramp.audit import health
 from onramp.core import views as core
+from onramp.surveys import public_views as survey_public
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("training/", include("onramp.enablement.urls")),
     path("adoption/", include("onramp.adoption.urls")),
     path("surveys/", include("onramp.surveys.urls")),
+    # Personal survey links: short, and outside the signed-in part of the site.
+    path("s/<str:token>/", survey_public.respond, name="survey_respond"),
     path("improvement/", include("onramp.improvement.urls")),
     path("reports/", include("onramp.reports.urls")),
     path("activity/", include("onramp.audit.urls")),

@@ -1,0 +1,168 @@
+"""Small server-rendered SVG charts (no JavaScript, no CDN), each with a <title> and an
+aria-label so screen readers get the gist; pages show the numbers in a table beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#2457c5", "#1f7a4d", "#b4690e", "#7a3fb8", "#b42318", "#0e7490")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
+
+
+def hbar_chart(
+    rows: Sequence[tuple[str, float | None]],
+    *,
+    low: float = 0,
+    high: float = 100,
+    unit: str = "",
+    label: str = "",
+    target: float | None = None,
+    width: int = 560,
+) -> SafeString:
+    """Horizontal bars from `low` to `high` (a zero line when low < 0); None draws 'hidden'."""
+    bar_h, gap, left, right = 22, 8, 190, 50
+    height = len(rows) * (bar_h + gap) + 24
+    span = (high - low) or 1
+    x0 = left + (width - left - right) * (0 - low) / span if low < 0 else left
+
+    def x(v: float) -> float:
+        return left + (width - left - right) * (max(low, min(high, v)) - low) / span
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    for i, (name, value) in enumerate(rows):
+        y = 8 + i * (bar_h + gap)
+        parts.append(
+            f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="12" fill="#1d2433">{escape(name[:28])}</text>'
+        )
+        if value is None:
+            parts.append(
+                f'<text x="{left + 4}" y="{y + bar_h * 0.7:.1f}" font-size="12" fill="#5d6778">hidden: too few answers</text>'
+            )
+            continue
+        a, b = sorted((x0, x(value)))
+        parts.append(
+            f'<rect x="{a:.1f}" y="{y}" width="{max(b - a, 1):.1f}" height="{bar_h}" rx="3" fill="{PALETTE[0] if value >= 0 else PALETTE[4]}"/>'
+        )
+        parts.append(
+            f'<text x="{b + 4:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="12" fill="#1d2433">{_fmt(value)}{escape(unit)}</text>'
+        )
+    if low < 0:
+        parts.append(
+            f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="4" y2="{height - 16}" stroke="#5d6778"/>'
+        )
+    if target is not None:
+        tx = x(target)
+        parts.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="4" y2="{height - 16}" stroke="#b4690e" stroke-dasharray="4 3"/>'
+            f'<text x="{tx:.1f}" y="{height - 4}" font-size="11" text-anchor="middle" fill="#b4690e">target {_fmt(target)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def stacked_bar(
+    parts: Sequence[tuple[str, float, str]], *, label: str, width: int = 560
+) -> SafeString:
+    """One 100% bar split into (name, percent, colour) parts, with a legend below."""
+    height = 58
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    x = 0.0
+    for _name, pct, colour in parts:
+        w = width * max(pct, 0) / 100
+        if w > 0:
+            out.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="26" fill="{colour}"/>')
+            if w > 34:
+                out.append(
+                    f'<text x="{x + w / 2:.1f}" y="17" font-size="12" text-anchor="middle" fill="#fff">{_fmt(pct)}%</text>'
+                )
+        x += w
+    lx = 0
+    for name, pct, colour in parts:
+        out.append(
+            f'<rect x="{lx}" y="38" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="48" font-size="12" fill="#1d2433">{escape(name)} {_fmt(pct)}%</text>'
+        )
+        lx += 150
+    out.append("</svg>")
+    return mark_safe("".join(out))
+
+
+def line_chart(
+    x_labels: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    *,
+    low: float,
+    high: float,
+    label: str,
+    unit: str = "",
+    target: float | None = None,
+    width: int = 640,
+    height: int = 240,
+) -> SafeString:
+    """Lines over categorical x positions; a None breaks the line (a hidden or missing point)."""
+    left, right, top, bottom = 44, 16, 12, 46
+    n = max(len(x_labels), 1)
+    span = (high - low) or 1
+
+    def px(i: int) -> float:
+        return left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5)
+
+    def py(v: float) -> float:
+        return top + (height - top - bottom) * (1 - (max(low, min(high, v)) - low) / span)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    for k in range(5):
+        v = low + span * k / 4
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{py(v):.1f}" y2="{py(v):.1f}" stroke="#e4e7ec"/>'
+            f'<text x="{left - 6}" y="{py(v) + 4:.1f}" font-size="11" text-anchor="end" fill="#5d6778">{_fmt(v)}</text>'
+        )
+    for i, name in enumerate(x_labels):
+        out.append(
+            f'<text x="{px(i):.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle" fill="#5d6778">{escape(name)}</text>'
+        )
+    if target is not None:
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{py(target):.1f}" y2="{py(target):.1f}" stroke="#b4690e" stroke-dasharray="5 4"/>'
+            f'<text x="{width - right}" y="{py(target) - 4:.1f}" font-size="11" text-anchor="end" fill="#b4690e">target {_fmt(target)}{escape(unit)}</text>'
+        )
+    for s, (name, values) in enumerate(series.items()):
+        colour = PALETTE[s % len(PALETTE)]
+        segment: list[str] = []
+        for i, v in enumerate(values):
+            if v is None:
+                if len(segment) > 1:
+                    out.append(
+                        f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{" ".join(segment)}"/>'
+                    )
+                segment = []
+                continue
+            segment.append(f"{px(i):.1f},{py(v):.1f}")
+            out.append(
+                f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(x_labels[i])}: {_fmt(v)}{escape(unit)}</title></circle>'
+            )
+        if len(segment) > 1:
+            out.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{" ".join(segment)}"/>'
+            )
+        out.append(
+            f'<rect x="{left + s * 130}" y="{height - 18}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{left + s * 130 + 16}" y="{height - 8}" font-size="12" fill="#1d2433">{escape(name)}</text>'
+        )
+    out.append("</svg>")
+    return mark_safe("".join(out))

@@ -1,0 +1,72 @@
+"""The employee's side: answering through a personal link, without an account."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from onramp.core.access import PUBLIC, access
+from onramp.core.security import Rate, rate_limit_hit, rate_limited, too_many_requests
+from onramp.surveys.services import InvalidToken, invitation_for_token, response_submit
+
+PER_TOKEN = Rate(limit=10, period=60)
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    # One page for unknown, used, closed and expired links: it reveals nothing about which.
+    return render(
+        request, "surveys/respond_invalid.html", {"title": "This link cannot be used"}, status=404
+    )
+
+
+def _form_data(request: HttpRequest) -> dict:
+    return {
+        k: (request.POST.getlist(k) if len(request.POST.getlist(k)) > 1 else request.POST.get(k))
+        for k in request.POST
+        if k.startswith("q")
+    }
+
+
+@never_cache
+@csrf_protect
+@rate_limited("public_form", methods=("GET", "POST"))
+@access(PUBLIC)
+def respond(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST" and rate_limit_hit("survey_token", token, PER_TOKEN) is not None:
+        return too_many_requests(request, PER_TOKEN.period, api=False)
+    try:
+        invitation = invitation_for_token(token)
+    except InvalidToken:
+        return _invalid(request)
+    survey = invitation.survey
+    errors: dict[str, list[str]] = {}
+    posted: dict = {}
+    if request.method == "POST":
+        posted = _form_data(request)
+        try:
+            response_submit(raw_token=token, answers=posted)
+        except InvalidToken:
+            return _invalid(request)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            return render(
+                request, "surveys/respond_thanks.html", {"title": "Thank you", "survey": survey}
+            )
+    questions = list(survey.questions.all())
+    return render(
+        request,
+        "surveys/respond.html",
+        {
+            "title": survey.title,
+            "survey": survey,
+            "questions": questions,
+            "errors": errors,
+            "posted": posted,
+            "preview": False,
+        },
+        status=400 if errors else 200,
+    )
