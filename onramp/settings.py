@@ -4,11 +4,14 @@ environment variables listed in .env.example."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from onramp.accounts.config import parse_role, parse_role_map
+from onramp.core.security import Rate
 from onramp.env import env_bool, env_int, env_list, env_str
 from onramp.logging import logging_config
 
@@ -48,7 +51,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "onramp.core",
+    "onramp.accounts",
     "onramp.org",
     "onramp.catalog",
     "onramp.rollout",
@@ -68,7 +73,9 @@ MIDDLEWARE = [
     "onramp.logging.RequestIdMiddleware",
     "onramp.audit.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "onramp.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "onramp.core.security.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
     # Last, so that it sees a view's database error first: 503 page / JSON, not a 500.
     "onramp.core.errors.DatabaseOutageMiddleware",
 ]
@@ -127,6 +135,12 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Lockout check first (django-axes), then passwords, then single sign-on sessions.
+AUTHENTICATION_BACKENDS = [
+    "onramp.accounts.backends.LockoutBackend",
+    "onramp.accounts.backends.PasswordBackend",
+    "onramp.accounts.backends.SsoBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,6 +210,48 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in (docs/security.md). Single sign-on with OpenID Connect is off until
+# OIDC_DISCOVERY_URL and OIDC_CLIENT_ID are set; password sign-in can be switched off.
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_EMAIL_CLAIM = env_str("OIDC_EMAIL_CLAIM", "email")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_MAP = parse_role_map(env_str("OIDC_ROLE_MAP"))
+OIDC_DEFAULT_ROLE = parse_role(env_str("OIDC_DEFAULT_ROLE", "none"), name="OIDC_DEFAULT_ROLE")
+ONRAMP_PASSWORD_LOGIN = env_bool("ONRAMP_PASSWORD_LOGIN", True)
+
+# Lockout after repeated failed sign-ins (django-axes; attempts are kept in the database).
+AXES_FAILURE_LIMIT = env_int("ONRAMP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ONRAMP_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "onramp.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "onramp.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+# Rate limits per client ('<count>/<period>'); counters live in the cache. Several processes
+# share them only with ONRAMP_CACHE=database (the table is made by `onramp migrate`).
+ONRAMP_RATE_LIMITS = {
+    "login": env_str("ONRAMP_RATE_LIMIT_LOGIN", "30/minute"),
+    "api": env_str("ONRAMP_RATE_LIMIT_API", "600/minute"),
+    "public_form": env_str("ONRAMP_RATE_LIMIT_PUBLIC", "60/minute"),
+}
+for _name, _rate in ONRAMP_RATE_LIMITS.items():
+    Rate.parse(_rate, name=f"ONRAMP_RATE_LIMIT_{_name.upper()}")
+_cache = env_str("ONRAMP_CACHE", "memory")
+if _cache not in ("memory", "database"):
+    raise ImproperlyConfigured(f"ONRAMP_CACHE={_cache!r}: use 'memory' or 'database'.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "onramp_cache"}
+        if _cache == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Logs: one line per record on stderr, plain text or JSON lines (LOG_FORMAT=json), each with the
 # request id (see onramp/logging.py).

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from onramp.accounts import views as accounts
 from onramp.api import api
 from onramp.audit import health
 from onramp.core import views as core
@@ -10,7 +11,8 @@ from onramp.surveys import public_views as survey_public
 
 urlpatterns = [
     path("", core.home, name="home"),
-    path("login/", core.login_view, name="login"),
+    path("login/", accounts.login_view, name="login"),
+    path("accounts/", include("onramp.accounts.urls")),
     path("logout/", core.logout_view, name="logout"),
     path("account/", core.account, name="account"),
     path("account/tokens/", core.token_create, name="token_create"),
@@ -31,6 +33,8 @@ urlpatterns = [
     path("activity/", include("onramp.audit.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
+    # One sign-in page for everyone (lockout, rate limit, password switch, SSO button).
+    path("admin/login/", accounts.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 
