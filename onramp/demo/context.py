@@ -76,8 +76,9 @@ class DemoContext:
         "project-status-reporting" (people, operating).
     users: dict[str, User], the sign-in users by role name: "admin", "owner", "champion",
         "viewer", "newcomer" (the username is the role name).
-    user_people: dict[str, Person], the person each user is (same email), by role name; the
-        newcomer has none.
+    user_people: dict[str, Person], the person each user is (same email), by role name:
+        admin = head of Portfolio & PMO, owner = Delivery Assurance lead, champion = a project
+        manager in Engineering, viewer = the CFO, newcomer = a marketer who started 5 days ago.
     progress: callback(step label, done, total), e.g. ctx.progress("Rollouts", 3, 10), which
         the command shows as a progress bar per label. Call it at least once per step.
     """

@@ -122,6 +122,6 @@ def demo_load(
     # the real trail and make a reset take most of a minute.
     with disable_auditlog(), transaction.atomic():
         if reset:
-            demo_reset(apps=apps)
+            demo_reset()  # every app's rows, even those whose hook `apps` leaves out
         ctx = demo_build(size=size, seed=seed, today=today, progress=progress, apps=apps)
     return DemoOutcome(built=True, status=demo_status(), ctx=ctx)

@@ -314,3 +314,10 @@ def test_reset_lets_each_app_clear_its_own_rows_first_in_reverse_order(fake_app_
         "engagement.build",
         "comms.build",
     ]
+
+
+def test_reset_clears_every_apps_rows_even_when_the_build_skips_their_hooks(fake_app_demos):
+    demo_load(size=SMALL, apps=())
+    assert fake_app_demos == []
+    demo_load(size=SMALL, reset=True, apps=())
+    assert [name for name, _ in fake_app_demos] == ["comms.reset", "engagement.reset"]
