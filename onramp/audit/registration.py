@@ -11,12 +11,12 @@ Each entry's `additional_data` holds:
               the entries carrying its id. It is found by following foreign keys from the record
               to catalog.Service (ServiceVersion.service, Wave.rollout.service, ...); a model
               whose path is not found that way names it: `audit_service_path = "rollout__service"`.
+              Entries written before a model was linked to a service carry no service_id.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from typing import Any
 
 from auditlog.registry import auditlog
@@ -32,8 +32,9 @@ EXCLUDED_FIELDS: dict[str, list[str]] = {
 }
 SERVICE_MODEL = "catalog.service"
 
-# model label (lower) -> path of attribute names to the service, [] for Service itself, None if none
-_service_paths: dict[str, list[str] | None] = {}
+# model label (lower) -> paths of attribute names to the service, best first ([[]] for Service
+# itself, [] for a model unrelated to services)
+_service_paths: dict[str, list[list[str]]] = {}
 
 
 def onramp_models() -> list[type[models.Model]]:
@@ -62,62 +63,69 @@ def register_all() -> None:
             if f.remote_field.through._meta.auto_created
         ]
         auditlog.register(model, exclude_fields=exclude, m2m_fields=m2m)
-        _service_paths[label] = _find_service_path(model)
+        _service_paths[label] = _find_service_paths(model)
         if not hasattr(model, "get_additional_data"):
             # django-auditlog calls this on the record when it writes an entry.
             model.get_additional_data = _additional_data  # type: ignore[attr-defined]
 
 
-def _find_service_path(model: type[models.Model]) -> list[str] | None:
+def _find_service_paths(model: type[models.Model]) -> list[list[str]]:
     declared = getattr(model, "audit_service_path", None)
     if declared is not None:
-        return [part for part in declared.split("__") if part]
+        return [[part for part in declared.split("__") if part]]
     if model._meta.label_lower == SERVICE_MODEL:
-        return []
-    # Shortest chain of foreign keys to a Service, three hops at most, preferring a field
-    # called "service" at each step.
-    queue: deque[tuple[type[models.Model], list[str]]] = deque([(model, [])])
-    seen = {model}
-    while queue:
-        current, path = queue.popleft()
-        if len(path) >= 3:
-            continue
-        fks = [
-            f
-            for f in current._meta.get_fields()
-            if isinstance(f, models.ForeignKey | models.OneToOneField) and f.concrete
-        ]
-        fks.sort(key=lambda f: f.name != "service")
-        for field in fks:
+        return [[]]
+    # Every chain of foreign keys to a Service, three hops at most; chains of required keys
+    # first (a Lesson belongs to its wave's service, whatever version it was applied in), then
+    # the shorter, then those through a field called "service".
+    found: list[tuple[bool, int, bool, list[str]]] = []
+
+    def walk(current: type[models.Model], path: list[str], nullable: bool, depth: int) -> None:
+        for field in current._meta.get_fields():
+            if not (isinstance(field, models.ForeignKey) and field.concrete):
+                continue
             target = field.related_model
+            step = [*path, field.name]
+            optional = nullable or field.null
             if target._meta.label_lower == SERVICE_MODEL:
-                return [*path, field.name]
-            if target not in seen and target._meta.app_label not in ("core", "org"):
-                seen.add(target)
-                queue.append((target, [*path, field.name]))
-    return None
+                found.append((optional, len(step), field.name != "service", step))
+            elif (
+                depth < 3
+                and target is not current
+                and target._meta.app_label
+                not in (
+                    "core",
+                    "org",
+                )
+            ):
+                walk(target, step, optional, depth + 1)
+
+    walk(model, [], False, 1)
+    return [path for *_, path in sorted(found)]
 
 
-def service_path(model: type[models.Model]) -> list[str] | None:
-    return _service_paths.get(model._meta.label_lower)
+def service_paths(model: type[models.Model]) -> list[list[str]]:
+    return _service_paths.get(model._meta.label_lower, [])
 
 
 def service_id_of(instance: models.Model) -> int | None:
     """The id of the service a record belongs to, or None."""
-    path = service_path(type(instance))
-    if path is None:
-        return None
-    if not path:
-        return instance.pk
-    current: Any = instance
-    try:
-        for name in path[:-1]:
-            current = getattr(current, name)
-            if current is None:
-                return None
-        return getattr(current, f"{path[-1]}_id")
-    except models.ObjectDoesNotExist:
-        return None
+    for path in service_paths(type(instance)):
+        if not path:
+            return instance.pk
+        current: Any = instance
+        try:
+            for name in path[:-1]:
+                current = getattr(current, name)
+                if current is None:
+                    break
+            else:
+                service_id = getattr(current, f"{path[-1]}_id")
+                if service_id is not None:
+                    return service_id
+        except models.ObjectDoesNotExist:
+            continue
+    return None
 
 
 def _additional_data(self: models.Model) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from onramp.audit import selectors
 from onramp.audit.context import SOURCES
-from onramp.audit.registration import service_id_of, service_path
+from onramp.audit.registration import service_id_of, service_paths
 from onramp.catalog.models import Service
 from onramp.catalog.selectors import service_can_read
 from onramp.core.access import ADMIN, READ, access, ensure
@@ -68,7 +68,7 @@ def _ensure_may_read_history(
     if model._meta.app_label == "core":
         ensure(user.is_pmo_admin, "Only PMO admins may read the history of accounts.")
         return
-    if service_path(model) is None:
+    if not service_paths(model):
         return  # organisation records: everyone with a role reads them
     service_id = service_id_of(instance) if instance is not None else None
     if service_id is None:

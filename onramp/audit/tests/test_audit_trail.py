@@ -8,12 +8,15 @@ import pytest
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
+from django.db import models as django_models
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import isolate_apps
 from django.urls import reverse
 
 from onramp.audit.context import audit_source
 from onramp.audit.middleware import AuditMiddleware
+from onramp.audit.registration import _find_service_paths, service_id_of
 from onramp.audit.selectors import entries_for_object, entries_for_service, entry_changes
 from onramp.catalog.models import Service, ServiceVersion
 from onramp.catalog.services import service_update, service_version_add
@@ -235,3 +238,37 @@ def test_the_global_activity_and_its_export_are_for_admins_only(
 def test_the_global_activity_says_what_to_do_when_nothing_matches(client_for, admin_user):
     response = client_for(admin_user).get(reverse("audit:activity"), {"since": "2099-01-01"})
     assert "No change matches these filters" in response.content.decode()
+
+
+@isolate_apps("onramp.audit")
+def test_records_under_a_service_are_found_by_their_foreign_keys_required_ones_first():
+    class Note(django_models.Model):
+        """Under a service two ways: required through `topic`, optional through `version`."""
+
+        version = django_models.ForeignKey(
+            ServiceVersion, null=True, on_delete=django_models.CASCADE
+        )
+        topic = django_models.ForeignKey(Service, on_delete=django_models.CASCADE)
+
+        def __str__(self) -> str:
+            return "note"
+
+    class DeclaredNote(django_models.Model):
+        audit_service_path = "version__service"
+        version = django_models.ForeignKey(ServiceVersion, on_delete=django_models.CASCADE)
+
+        def __str__(self) -> str:
+            return "declared"
+
+    assert _find_service_paths(Service) == [[]]
+    assert _find_service_paths(ServiceVersion) == [["service"]]
+    assert _find_service_paths(Note) == [["topic"], ["version", "service"]]
+    assert _find_service_paths(DeclaredNote) == [["version", "service"]]
+    assert _find_service_paths(Person) == []
+
+
+def test_a_version_entry_carries_its_service_for_the_activity_page(service):
+    version = service_version_add(service=service, version="5.0", released_on=dt.date(2026, 5, 1))
+    assert service_id_of(version) == service.pk
+    entry = entries_for_object(ServiceVersion, version.pk).get()
+    assert entry.additional_data["service_id"] == service.pk
