@@ -7,8 +7,6 @@ import datetime as dt
 import importlib
 import math
 import random
-import re
-import unicodedata
 from collections.abc import Iterable
 from types import ModuleType
 
@@ -20,29 +18,24 @@ from onramp.core.models import Role, User
 from onramp.core.services import user_create
 from onramp.demo.context import DEMO_APPS, REFERENCE_DATE, DemoContext, Progress, no_progress
 from onramp.demo.data import (
-    CEO_TITLE,
     COMPANY_CODE,
     COMPANY_NAME,
     EMAIL_DOMAIN,
-    FIRST_NAMES,
-    HQ_CITY,
-    LAST_NAMES,
+    HEAD_COUNT,
     PROJECT_SUFFIXES,
     STRUCTURE,
-    DepartmentSpec,
-    DivisionSpec,
+    TEAM_COUNT,
+    all_departments,
 )
+from onramp.demo.people import build_people
 from onramp.demo.services_content import SERVICES
 from onramp.org.models import OrgUnit, Person, Project, ProjectStatus, UnitKind
 from onramp.org.services import unit_create, unit_paths_rebuild
 
 DEMO_SEED = 20261123
 DEFAULT_SIZE = 2000
-LEAVER_SHARE = 0.02
 PROJECTS_PER_PERSON = 150 / 2000
 
-TEAM_COUNT = sum(len(d.teams) for v in STRUCTURE for d in v.departments)
-HEAD_COUNT = 1 + len(STRUCTURE) + sum(len(v.departments) for v in STRUCTURE) + TEAM_COUNT
 # Every team needs a lead and at least one member; below this the shape would not hold.
 MIN_SIZE = HEAD_COUNT + TEAM_COUNT
 
@@ -64,10 +57,6 @@ STATUS_WEIGHTS: tuple[tuple[str, int], ...] = (
 )
 
 
-def is_demo_email(email: str) -> bool:
-    return email.lower().endswith("@" + EMAIL_DOMAIN)
-
-
 def demo_build(
     *,
     size: int = DEFAULT_SIZE,
@@ -86,7 +75,7 @@ def demo_build(
     ctx.progress = progress
     ctx.units[company.code] = company
     _build_units(ctx)
-    _build_people(ctx)
+    build_people(ctx)
     _build_projects(ctx)
     _build_services_and_users(ctx)
     for app in apps:
@@ -114,10 +103,6 @@ def demo_module(app: str) -> ModuleType | None:
 # --- organisation -------------------------------------------------------------------------
 
 
-def _all_specs() -> list[tuple[DivisionSpec, DepartmentSpec]]:
-    return [(div, dep) for div in STRUCTURE for dep in div.departments]
-
-
 def _build_units(ctx: DemoContext) -> None:
     """Divisions, departments and teams, one bulk insert per level, then the org service
     recomputes the materialised paths."""
@@ -137,7 +122,7 @@ def _build_units(ctx: DemoContext) -> None:
     parent = {u.code: u for u in departments}
     teams = [
         OrgUnit(code=t.code, name=t.name, kind=UnitKind.TEAM, parent=parent[d.code])
-        for _, d in _all_specs()
+        for _, d in all_departments()
         for t in d.teams
     ]
     _bulk_units(teams)
@@ -159,155 +144,6 @@ def _bulk_units(units: list[OrgUnit]) -> None:
             exclude=["parent", "path", "depth"], validate_unique=False, validate_constraints=False
         )
     OrgUnit.objects.bulk_create(units)
-
-
-class _Names:
-    """Draws full names without repeating one, and gives each a unique email."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.names: set[str] = set()
-        self.locals: set[str] = set()
-
-    def draw(self) -> tuple[str, str]:
-        for _ in range(30):
-            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
-            if name not in self.names:
-                break
-        self.names.add(name)  # after 30 clashes a namesake is fine: real companies have them
-        first, last = name.split(" ", 1)
-        base = f"{_ascii_slug(first)}.{_ascii_slug(last)}"
-        local, n = base, 2
-        while local in self.locals:
-            local, n = f"{base}{n}", n + 1
-        self.locals.add(local)
-        return name, f"{local}@{EMAIL_DOMAIN}"
-
-
-def _ascii_slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def _spread(total: int, weights: list[float], minimum: int) -> list[int]:
-    """Split `total` into integers proportional to `weights`, each at least `minimum`
-    (largest-remainder rounding, so that the parts add up exactly)."""
-    rest = total - minimum * len(weights)
-    shares = [rest * w / sum(weights) for w in weights]
-    counts = [minimum + math.floor(s) for s in shares]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(shares[i] % 1), i))
-    for i in by_remainder[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-def _build_people(ctx: DemoContext) -> None:
-    rng, today = ctx.rng, ctx.today
-    names = _Names(rng)
-    city_of: dict[str, str] = {}
-    levels: list[list[Person]] = [[], [], [], [], []]
-    serial = 0
-
-    def person(
-        unit: OrgUnit, title: str, manager: Person | None, city: str, years: tuple[float, float]
-    ) -> Person:
-        nonlocal serial
-        serial += 1
-        name, email = names.draw()
-        tenure_days = int(rng.uniform(*years) * 365)
-        return Person(
-            employee_id=f"BW{serial:05d}",
-            name=name,
-            email=email,
-            title=title,
-            unit=unit,
-            manager=manager,
-            location=city,
-            start_date=today - dt.timedelta(days=max(tenure_days, 7)),
-            active=True,
-        )
-
-    ceo = person(ctx.company, CEO_TITLE, None, HQ_CITY, (6, 12))
-    levels[0].append(ceo)
-    ctx.heads[ctx.company.code] = ceo
-    specs = _all_specs()
-    for div in STRUCTURE:
-        cities, weights = zip(*div.cities, strict=True)
-        head = person(ctx.units[div.code], div.head_title, ceo, HQ_CITY, (2, 14))
-        levels[1].append(head)
-        ctx.heads[div.code] = head
-        for dep in div.departments:
-            city_of[dep.code] = rng.choices(cities, weights)[0]
-            dep_head = person(
-                ctx.units[dep.code], f"Head of {dep.name}", head, city_of[dep.code], (2, 15)
-            )
-            levels[2].append(dep_head)
-            ctx.heads[dep.code] = dep_head
-            for team in dep.teams:
-                city_of[team.code] = rng.choices(cities, weights)[0]
-                lead = person(
-                    ctx.units[team.code], f"{team.name} Lead", dep_head, city_of[team.code], (1, 12)
-                )
-                levels[3].append(lead)
-                ctx.heads[team.code] = lead
-
-    team_specs = [(div, dep, team) for div, dep in specs for team in dep.teams]
-    members = _spread(ctx.size - HEAD_COUNT, [t.weight for _, _, t in team_specs], minimum=1)
-    leavers = _spread(round(ctx.size * LEAVER_SHARE), [t.weight for _, _, t in team_specs], 0)
-    by_department: dict[str, list[Person]] = {}
-    for (div, dep, team), n_active, n_left in zip(team_specs, members, leavers, strict=True):
-        cities = [c for c, _ in div.cities]
-        title_weights = [len(dep.titles) - i for i in range(len(dep.titles))]
-        for i in range(n_active + n_left):
-            city = city_of[team.code] if rng.random() < 0.85 else rng.choice(cities)
-            title = rng.choices(dep.titles, title_weights)[0]
-            # Tenure: many recent joiners, a long tail of veterans (mean about 4.5 years).
-            years = min(rng.expovariate(1 / 4.5), 25.0)
-            member = person(ctx.units[team.code], title, ctx.heads[team.code], city, (years, years))
-            if i >= n_active:
-                member.active = False
-                member.start_date = today - dt.timedelta(days=int(rng.uniform(1.5, 9) * 365))
-            else:
-                by_department.setdefault(dep.code, []).append(member)
-            levels[4].append(member)
-
-    # Each department outside the PMO has two project managers of its own, who run its projects.
-    for _div, dep in specs:
-        if dep.code == "FIN-PMO":
-            continue
-        for member in rng.sample(by_department[dep.code], k=min(2, len(by_department[dep.code]))):
-            member.title = "Project Manager"
-
-    # The demo users are people of the company too (same email), where that makes sense.
-    ctx.user_people["admin"] = ctx.heads["FIN-PMO"]  # the PMO lead
-    ctx.user_people["owner"] = ctx.heads["FIN-PMO-DLA"]  # owns two PMO services
-    ctx.user_people["champion"] = next(  # a project manager in Engineering
-        p for p in by_department["TEC-ENG"] if p.title == "Project Manager"
-    )
-    ctx.user_people["viewer"] = ctx.heads["FIN"]  # the CFO, who sits on the steering committee
-    # The newcomer signs in for the first time: a marketer who started last week.
-    newcomer = by_department["COM-MKT"][0]
-    newcomer.start_date = today - dt.timedelta(days=5)
-    ctx.user_people["newcomer"] = newcomer
-
-    total = sum(len(level) for level in levels)
-    done = 0
-    for level in levels:
-        for item in level:
-            # Field checks without a query per row: units and managers were just made, and the
-            # name and email generator guarantees uniqueness.
-            item.manager_id = item.manager.pk if item.manager else None
-            item.full_clean(
-                exclude=["unit", "manager"], validate_unique=False, validate_constraints=False
-            )
-        Person.objects.bulk_create(level, batch_size=500)
-        done += len(level)
-        ctx.progress("People", done, total)
-        ctx.people.extend(level)
-    ctx.people.sort(key=lambda p: p.employee_id)
-    for item in ctx.people:
-        if item.active:
-            ctx.people_by_unit.setdefault(item.unit.code, []).append(item)
 
 
 # --- portfolio ------------------------------------------------------------------------------
@@ -333,7 +169,7 @@ def _project_dates(rng: random.Random, status: str, today: dt.date) -> tuple[dt.
 
 def _build_projects(ctx: DemoContext) -> None:
     rng = ctx.rng
-    specs = _all_specs()
+    specs = all_departments()
     count = max(len(specs) * 3, round(ctx.size * PROJECTS_PER_PERSON))
     pmo_pms = [
         p

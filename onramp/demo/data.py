@@ -248,6 +248,15 @@ STRUCTURE: tuple[DivisionSpec, ...] = (
 )
 # fmt: on
 
+TEAM_COUNT = sum(len(dep.teams) for div in STRUCTURE for dep in div.departments)
+# One head per unit: the company, each division, department and team.
+HEAD_COUNT = 1 + len(STRUCTURE) + sum(len(div.departments) for div in STRUCTURE) + TEAM_COUNT
+
+
+def all_departments() -> list[tuple[DivisionSpec, DepartmentSpec]]:
+    return [(div, dep) for div in STRUCTURE for dep in div.departments]
+
+
 PROJECT_SUFFIXES: tuple[str, ...] = (
     "Rollout",
     "Replacement",
