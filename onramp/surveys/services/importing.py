@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from onramp.core.tabular import RowError, TableError, normalise, parse_date, read_table
+from onramp.core.tabular import RowError, TableError, normalise, read_table
 from onramp.org.models import Person
 from onramp.surveys.models import Anonymity, Answer, Question, QuestionKind, Response, Survey
 
@@ -133,6 +133,18 @@ def _score(value: str) -> int:
     return int(match.group(1))
 
 
+def export_date(text: str) -> dt.date:
+    """A date as these tools export it: ISO (XLSX cells), or month first (both are US tools:
+    "4/1/2026 10:03:00 AM" is the 1st of April)."""
+    day = text.strip().split(" ")[0].split("T")[0]
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y"):
+        try:
+            return dt.datetime.strptime(day, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
 def responses_import_preview(
     *,
     survey: Survey,
@@ -193,15 +205,12 @@ def responses_import_preview(
         submitted = dt.date.today()
         if date_col and row.get(date_col):
             try:
-                submitted = parse_date(row[date_col].split(" ")[0].split("T")[0])
+                submitted = export_date(row[date_col])
             except ValueError:
-                try:
-                    submitted = dt.datetime.strptime(row[date_col].split(" ")[0], "%m/%d/%Y").date()
-                except ValueError:
-                    plan.errors.append(
-                        RowError(filename, number, date_col, f"{row[date_col]!r} is not a date.")
-                    )
-                    continue
+                plan.errors.append(
+                    RowError(filename, number, date_col, f"{row[date_col]!r} is not a date.")
+                )
+                continue
         answers: dict[int, dict[str, Any]] = {}
         for header, qid in chosen.items():
             value = row.get(header, "").strip()
