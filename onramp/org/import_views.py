@@ -40,7 +40,7 @@ class ImportUploadForm(forms.Form):
         choices=[(k, label) for k, (label, _) in KINDS.items()],
         help_text="Import org units first: people and projects refer to units by code.",
     )
-    file = forms.FileField(label="File", help_text="CSV (UTF-8) or XLSX, with a header row.")
+    file = forms.FileField(label="Export file", help_text="CSV (UTF-8) or XLSX, with a header row.")
     deactivate_missing = forms.BooleanField(
         label="Mark people who are not in the file as inactive (people files only; nobody is "
         "deleted)",
