@@ -257,17 +257,18 @@ def all_departments() -> list[tuple[DivisionSpec, DepartmentSpec]]:
     return [(div, dep) for div in STRUCTURE for dep in div.departments]
 
 
+# Suffixes that read naturally after any topic, whether a system or an initiative.
 PROJECT_SUFFIXES: tuple[str, ...] = (
-    "Rollout",
-    "Replacement",
-    "Upgrade",
-    "Phase 2",
+    "Discovery",
+    "Business Case",
     "Pilot",
-    "Redesign",
-    "Consolidation",
-    "Automation",
-    "Integration",
+    "Phase 1",
+    "Phase 2",
+    "Rollout",
+    "Wave 2",
     "Programme",
+    "Refresh",
+    "Review",
 )
 
 # fmt: off

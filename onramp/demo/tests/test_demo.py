@@ -321,3 +321,15 @@ def test_reset_clears_every_apps_rows_even_when_the_build_skips_their_hooks(fake
     assert fake_app_demos == []
     demo_load(size=SMALL, reset=True, apps=())
     assert [name for name, _ in fake_app_demos] == ["comms.reset", "engagement.reset"]
+
+
+def test_the_demos_pages_show_its_services_and_organisation(client_for):
+    demo_load(size=SMALL)
+    owner = client_for(User.objects.get(username="owner"))
+    for service in Service.objects.all():
+        page = owner.get(reverse("catalog:service_detail", args=[service.slug]))
+        assert page.status_code == 200
+        assert service.name in page.content.decode()
+    tree = client_for(User.objects.get(username="admin")).get(reverse("org:unit_tree"))
+    assert tree.status_code == 200
+    assert "Brightwater Group" in tree.content.decode()
