@@ -98,7 +98,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @access(MANAGE)
 def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
     service = _service_for(request, slug, edit=True)
-    form = ServiceForm(request.POST or None, instance=service)
+    # The form gets its own copy: a ModelForm writes the posted values into its instance, and an
+    # emptied slug must fall back to the saved one (and the crumbs must still link to it).
+    form = ServiceForm(request.POST or None, instance=Service.objects.get(pk=service.pk))
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
         if not fields.get("slug"):
