@@ -53,8 +53,12 @@ def rollout_list(
     if status:
         qs = qs.filter(status=status)
     if division is not None:
+        # A rollout reaches a division when it targets a unit inside it, or the division itself
+        # or a unit above it (a company-wide rollout reaches every division).
+        above = [*division.ancestor_ids(), division.pk]
         qs = qs.filter(
             Q(units__path__startswith=division.path)
+            | Q(units__id__in=above)
             | Q(waves__units__path__startswith=division.path)
         ).distinct()
     return qs.order_by("service__name", "name")

@@ -56,3 +56,12 @@ def gate(rollout, pilot):
     from onramp.rollout.services import gate_create
 
     return gate_create(rollout=rollout, wave=pilot, name="Pilot go/no-go", gate_date=D(2026, 2, 2))
+
+
+@pytest.fixture
+def future_metric(monkeypatch):
+    """A planned metric key that no app registers (the real planned keys land one by one)."""
+    from onramp.rollout.services import gates
+
+    monkeypatch.setitem(gates.PLANNED_METRICS, "future.metric", ("A future metric", "%"))
+    return "future.metric"

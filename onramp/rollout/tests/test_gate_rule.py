@@ -126,7 +126,7 @@ def test_comparators_treat_the_threshold_itself_as_documented(
 
 
 def test_it_evaluates_a_gate_on_live_numbers_for_the_wave_scope_and_keeps_the_evidence(
-    gate, pilot, owner
+    gate, pilot, owner, future_metric
 ):
     criterion_add(
         gate=gate,
@@ -136,7 +136,7 @@ def test_it_evaluates_a_gate_on_live_numbers_for_the_wave_scope_and_keeps_the_ev
         must_have=True,
     )
     criterion_add(gate=gate, metric_key="org.headcount", comparator=">=", threshold=5)
-    criterion_add(gate=gate, metric_key="survey.nps", comparator=">=", threshold=30, min_n=30)
+    criterion_add(gate=gate, metric_key=future_metric, comparator=">=", threshold=30, min_n=30)
     evaluation = gate_evaluate(gate=gate, by=owner, as_of=dt.date(2026, 2, 2))
     by_key = {c["metric_key"]: c for c in evaluation.snapshot}
     # Team A has two active people (a third left): the pilot's scope, not the organisation.
@@ -144,8 +144,8 @@ def test_it_evaluates_a_gate_on_live_numbers_for_the_wave_scope_and_keeps_the_ev
     assert by_key["rollout.target_population"]["n"] == 2
     assert by_key["org.headcount"]["value"] == 2.0
     assert by_key["org.headcount"]["result"] == "fail"
-    assert by_key["survey.nps"]["result"] == "pending"
-    assert by_key["survey.nps"]["reason"] == "Metric not available yet."
+    assert by_key[future_metric]["result"] == "pending"
+    assert by_key[future_metric]["reason"] == "Metric not available yet."
     # must-have passed; 1 of 3 weight passed, 1 pending: at most 2/3 < 0.8 -> conditional.
     assert evaluation.result == "conditional"
     assert evaluation.evaluated_by == owner
