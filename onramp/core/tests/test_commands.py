@@ -39,6 +39,14 @@ def command_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
+def assert_nothing_listens_on(port: int) -> None:
+    with socket.socket() as s:
+        # SO_REUSEADDR: closed connections may linger in TIME_WAIT; a listener would still block.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
+
+
 def onramp(*args: str) -> list[str]:
     return [sys.executable, "-m", "onramp", *args]
 
@@ -49,9 +57,11 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> tuple[int
         if process.poll() is not None:
             pytest.fail(f"The process exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=10) as response:
                 return response.status, response.read(), dict(response.headers)
-        except (urllib.error.URLError, ConnectionError):
+        except urllib.error.HTTPError as error:  # it answered: an error page is an answer
+            return error.code, error.read(), dict(error.headers)
+        except OSError:  # not listening yet, or a worker still booting
             time.sleep(0.3)
     pytest.fail(f"{url} did not answer within {STARTUP_TIMEOUT} s:\n{log.read_text()}")
 
@@ -103,7 +113,7 @@ def test_serve_answers_the_login_page_and_a_static_file_with_a_hashed_name(start
     process, log = started("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
 
     status, body, _ = wait_for(f"http://127.0.0.1:{port}/login/", process, log)
-    assert status == 200
+    assert status == 200, body.decode(errors="replace")[:2000]
     page = body.decode()
     assert 'name="password"' in page
     # collectstatic ran with the manifest storage, so the page links hashed names...
@@ -124,8 +134,7 @@ def test_serve_stops_cleanly_on_sigterm(started):
     process.send_signal(signal.SIGTERM)
 
     assert process.wait(timeout=30) == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", port))  # the port is free again: no worker left behind
+    assert_nothing_listens_on(port)  # the port is free again: no worker left behind
 
 
 def test_serve_rejects_a_bind_address_without_a_port():
@@ -156,8 +165,7 @@ def test_run_serves_the_app_runs_tasks_and_stops_both_on_ctrl_c(started, migrate
     output = log.read_text()
     assert f"http://127.0.0.1:{port}/" in output
     assert "Stopped." in output
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", port))  # the web server went with it
+    assert_nothing_listens_on(port)  # the web server went with it
 
 
 def test_run_refuses_a_port_that_is_already_in_use():

@@ -26,6 +26,7 @@ from onramp.core.management.commands.serve import collect_static, parse_bind
 # The demo's sign-in users: the username is the role name (onramp/demo/context.py).
 DEMO_USERNAMES = ("admin", "owner", "champion", "viewer", "newcomer")
 STOP_GRACE_SECONDS = 15
+LISTEN_TIMEOUT_SECONDS = 60
 
 
 class _Stop(Exception):
@@ -113,14 +114,10 @@ class Command(BaseCommand):
                 # stops each child once, so a task worker finishes its task instead of being cut
                 # short by a second signal.
                 running.append((name, subprocess.Popen(argv, start_new_session=True)))
+            self._wait_until_listening(bind, running)
             self._banner(bind)
             while True:
-                for name, process in running:
-                    if process.poll() is not None:
-                        raise CommandError(
-                            f"The {name} stopped (exit code {process.returncode}); stopping "
-                            "the rest. Read its messages above to see why."
-                        )
+                self._check_alive(running)
                 time.sleep(0.5)
         except _Stop:
             self.stdout.write("\nStopping the web server and the task worker…")
@@ -129,6 +126,30 @@ class Command(BaseCommand):
                 signal.signal(sig, handler)
             self._stop(running)
         self.stdout.write("Stopped.")
+
+    def _check_alive(self, running: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+        for name, process in running:
+            if process.poll() is not None:
+                raise CommandError(
+                    f"The {name} stopped (exit code {process.returncode}); stopping the rest. "
+                    "Read its messages above to see why."
+                )
+
+    def _wait_until_listening(
+        self, bind: str, running: list[tuple[str, subprocess.Popen[bytes]]]
+    ) -> None:
+        """Print the address only once it answers, so that the first click works."""
+        host, port = parse_bind(bind)
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+        deadline = time.monotonic() + LISTEN_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            self._check_alive(running)
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stderr.write(f"The web server is not listening on {bind} yet; still waiting.")
 
     def _stop(self, running: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
         for _name, process in running:
