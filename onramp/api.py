@@ -80,7 +80,42 @@ def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     return {code: ErrorOut for code in codes}
 
 
-api = NinjaAPI(
+class OnrampAPI(NinjaAPI):
+    """Documents the responses that come from outside an endpoint: 400 for a body that is not
+    JSON (ninja's parser), 429 from the rate limit (onramp.core.security) on every operation."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        error = {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"detail": {"title": "Detail"}},
+                        "required": ["detail"],
+                    }
+                }
+            }
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        "400", {"description": "The request body is not valid JSON.", **error}
+                    )
+                responses.setdefault(
+                    "429",
+                    {
+                        "description": "Too many requests: wait the Retry-After seconds.",
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                        **error,
+                    },
+                )
+        return schema
+
+
+api = OnrampAPI(
     title="Onramp API",
     version="1",
     description=(
