@@ -220,6 +220,20 @@ def question_move(*, question: Question, direction: int) -> None:
 
 
 @transaction.atomic
+def questions_copy(*, source: Survey, target: Survey) -> list[Question]:
+    """Copy every question of `source` to `target` (a new round), follow-up links included."""
+    mapping: dict[int, int] = {}
+    copies = []
+    for q in source.questions.order_by("order", "id"):
+        old_pk, follows = q.pk, q.follows_id
+        q.pk, q.survey, q.follows_id = None, target, mapping.get(follows) if follows else None
+        q.save()
+        mapping[old_pk] = q.pk
+        copies.append(q)
+    return copies
+
+
+@transaction.atomic
 def survey_open(*, survey: Survey, today: dt.date | None = None) -> Survey:
     if not survey.questions.exists():
         raise SurveyError("Add at least one question before opening the survey.")

@@ -17,7 +17,7 @@ from onramp.core.outbox import outbox_enqueue
 from onramp.org.models import Person
 from onramp.org.selectors import people_in_units
 from onramp.surveys.models import Invitation, Recurrence, Survey, SurveyStatus, hash_survey_token
-from onramp.surveys.services.building import SurveyError
+from onramp.surveys.services.building import SurveyError, questions_copy
 
 
 @dataclass
@@ -259,15 +259,7 @@ def _copy_round(first: Survey, previous: Survey, number: int, start: dt.date) ->
         closes_on=start + length if length else None,
         created_by=first.created_by,
     )
-    mapping = {}
-    for q in first.questions.order_by("order", "id"):
-        old_pk = q.pk
-        follows = q.follows_id
-        q.pk = None
-        q.survey = new
-        q.follows_id = mapping.get(follows)
-        q.save()
-        mapping[old_pk] = q.pk
+    questions_copy(source=first, target=new)
     if previous.status != SurveyStatus.DRAFT:
         previous.status = SurveyStatus.CLOSED
         previous.save(update_fields=["status", "updated_at"])
