@@ -225,3 +225,14 @@ def test_a_heartbeat_schedules_the_next_one_a_minute_later_and_only_one(keep_sig
     waiting = DBTaskResult.objects.filter(task_path=HEARTBEAT_TASK_PATH, status="READY")
     assert waiting.count() == 1
     assert waiting.get().run_after > timezone.now()
+
+
+def test_run_leaves_a_database_that_has_users_as_it_is(owner):
+    from onramp.core.management.commands.run import Command
+    from onramp.core.models import User
+    from onramp.org.models import OrgUnit
+
+    Command()._load_demo_if_empty(skip=False)
+
+    assert list(User.objects.values_list("username", flat=True)) == [owner.username]
+    assert not OrgUnit.objects.exists()
