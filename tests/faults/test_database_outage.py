@@ -125,3 +125,49 @@ def test_a_lost_database_gives_a_503_page_and_api_json_and_the_app_recovers(
     finally:
         server.stop()
         proxy.close()
+
+
+def test_a_vanished_sqlite_file_gives_the_503_page_and_the_app_recovers_when_it_is_back(
+    tmp_path: Path,
+):
+    """The embedded default: the SQLite file moved away (a full disk being cleaned, a restore
+    half done). SQLite then opens an empty new file in its place, whose missing tables are the
+    outage; moving the file back ends it."""
+    var = tmp_path / "var"
+    env = onramp_env(var)
+    run(onramp_argv("migrate", "--noinput"), env)
+    token = django_snippet(SETUP, env).strip().splitlines()[-1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    server = Server(env, workers=1, log=tmp_path / "serve.log").start()
+    files = [var / f"onramp.sqlite3{suffix}" for suffix in ("", "-wal", "-shm")]
+    away = tmp_path / "away"
+    away.mkdir()
+    try:
+        browser = sign_in(server.url, "vera")
+        assert browser.get(f"{server.url}/services/", timeout=TIMEOUT).status_code == 200
+
+        for f in files:
+            if f.exists():
+                f.rename(away / f.name)
+
+        page = browser.get(f"{server.url}/services/", timeout=TIMEOUT)
+        assert page.status_code == 503, page.text[:300]
+        assert "Onramp is temporarily unavailable" in page.text
+        assert_no_leak(page.text)
+        answer = requests.get(f"{server.url}/api/v1/services", headers=bearer, timeout=TIMEOUT)
+        assert answer.status_code == 503
+        assert "cannot reach its database" in answer.json()["detail"]
+        assert_no_leak(answer.text)
+
+        for f in files:  # the empty stand-ins SQLite created go; the real file comes back
+            f.unlink(missing_ok=True)
+            if (away / f.name).exists():
+                (away / f.name).rename(f)
+
+        page = browser.get(f"{server.url}/services/", timeout=TIMEOUT)
+        assert page.status_code == 200
+        assert "Risk Framework" in page.text
+        again = requests.get(f"{server.url}/api/v1/services", headers=bearer, timeout=TIMEOUT)
+        assert again.status_code == 200
+    finally:
+        server.stop()
