@@ -180,6 +180,11 @@ class ColumnMapping:
 def parse_date(value: str) -> dt.date:
     """ISO dates, and the day-first forms HRIS exports use (31/12/2024, 31.12.2024)."""
     value = value.strip()
+    if len(value) == 10 and value[4] == "-":
+        try:  # the common case, several times faster than strptime on a 50,000-row import
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d"):
         try:
             return dt.datetime.strptime(value, fmt).date()

@@ -369,9 +369,9 @@ def people_import_preview(
     if errors:
         return plan
 
-    creates: list[tuple[int, str, dict[str, Any]]] = []
+    creates: list[tuple[int, str, dict[str, Any], str]] = []  # (row, id, values, manager id)
     updates: list[tuple[int, dict[str, Any]]] = []
-    links: list[tuple[str, str | None]] = []  # (employee id, manager employee id)
+    links: list[tuple[str, str | None]] = []  # existing people's new managers
     for number, eid, values, manager in parsed:
         current = existing.get(eid)
         if current is None:
@@ -385,10 +385,8 @@ def people_import_preview(
                 "unit_id": None,
                 **values,
             }
-            creates.append((number, eid, full))
+            creates.append((number, eid, full, manager))
             plan.changes.append(Change(number, eid, "create"))
-            if manager:
-                links.append((eid, manager))
             continue
         changed = tuple(f for f, v in values.items() if current[f] != v)
         current_manager = eid_of.get(current["manager_id"]) if current["manager_id"] else None
@@ -417,6 +415,31 @@ def people_import_preview(
     return plan
 
 
+def _levels(
+    creates: list[tuple[int, str, dict[str, Any], str]],
+) -> list[list[tuple[int, str, dict[str, Any], str]]]:
+    """New people grouped by how many new managers sit above them (0: none, or an existing
+    person). The preview rejected cycles, so every chain ends."""
+    manager_of = {eid: manager for _, eid, _, manager in creates}
+    depth: dict[str, int] = {}
+    for eid in manager_of:
+        chain: list[str] = []
+        node = eid
+        while node in manager_of and node not in depth:
+            chain.append(node)
+            node = manager_of[node]
+        base = depth.get(node, -1)
+        for member in reversed(chain):
+            base += 1
+            depth[member] = base
+    levels: list[list[tuple[int, str, dict[str, Any], str]]] = [
+        [] for _ in range(max(depth.values(), default=-1) + 1)
+    ]
+    for create in creates:
+        levels[depth[create[1]]].append(create)
+    return levels
+
+
 def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None) -> ImportResult:
     """Write a people plan in one transaction: all of it, or nothing."""
     refuse_if_errors(plan, "people")
@@ -427,13 +450,23 @@ def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None)
     def write() -> None:
         done = 0
         now = timezone.now()
-        for start in range(0, len(creates), BATCH):
-            chunk = creates[start : start + BATCH]
-            Person.objects.bulk_create(
-                [Person(employee_id=eid, **values) for _, eid, values in chunk], batch_size=BATCH
-            )
-            done += len(chunk)
-            report(progress, "apply", done, total)
+        # New people go in by management level, bosses first, so that each one is inserted
+        # with its manager's id already known: no second pass over the new rows.
+        id_of = dict(Person.objects.values_list("employee_id", "id"))
+        returns_ids = connection.features.can_return_rows_from_bulk_insert
+        for level in _levels(creates):
+            for start in range(0, len(level), BATCH):
+                people = [
+                    Person(employee_id=eid, manager_id=id_of.get(manager), **values)
+                    for _, eid, values, manager in level[start : start + BATCH]
+                ]
+                Person.objects.bulk_create(people, batch_size=BATCH)
+                if returns_ids:
+                    id_of.update((p.employee_id, p.pk) for p in people)
+                done += len(people)
+                report(progress, "apply", done, total)
+            if not returns_ids:
+                id_of = dict(Person.objects.values_list("employee_id", "id"))
         by_fields: dict[tuple[str, ...], list[Person]] = {}
         for pid, values in updates:
             by_fields.setdefault(tuple(sorted(values)), []).append(
@@ -447,13 +480,13 @@ def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None)
                 done += len(people[start : start + BATCH])
                 report(progress, "apply", done, total)
         if links:
-            # Second pass: managers may be people created just above. One prepared UPDATE run
-            # many times is several times faster than bulk_update's CASE expressions here.
-            id_of = dict(Person.objects.values_list("employee_id", "id"))
+            # Second pass: existing people whose manager changed, maybe to someone created just
+            # above. One prepared UPDATE run many times beats bulk_update's CASE expressions.
             table = connection.ops.quote_name(Person._meta.db_table)
             sql = f"UPDATE {table} SET manager_id = %s, updated_at = %s WHERE id = %s"
+            stamp = connection.ops.adapt_datetimefield_value(now)
             params = [
-                (id_of[manager] if manager else None, now, id_of[eid]) for eid, manager in links
+                (id_of[manager] if manager else None, stamp, id_of[eid]) for eid, manager in links
             ]
             with connection.cursor() as cursor:
                 for start in range(0, len(params), BATCH * 5):

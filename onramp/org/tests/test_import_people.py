@@ -358,3 +358,17 @@ def test_an_error_in_an_xlsx_file_names_the_spreadsheet_row(tmp_path, db):
     book.save(path)
     error = only_error(people_import_preview(table=read_table(path)))
     assert (error.file, error.row, error.column) == ("hris.xlsx", 4, "Hire date")
+
+
+def test_new_people_get_their_managers_however_deep_and_in_whatever_order(tmp_path, small_org):
+    # A chain N5 -> N4 -> ... -> N1 -> E1 (in Onramp), listed reports first; and E2, already in
+    # Onramp, moves under the new N3.
+    rows = [f"N{i},New {i},,,TA,N{i - 1},,," for i in range(5, 1, -1)]
+    rows += ["N1,New 1,,,TA,E1,,,", "E2,Person 2,p2@acme.test,,TA,N3,,,"]
+    plan = people_import_preview(table=table_of(tmp_path, people_csv(*rows)))
+    assert plan.errors == []
+    assert (plan.created, plan.updated) == (5, 1)
+    people_import_apply(plan=plan)
+    managers = dict(Person.objects.values_list("employee_id", "manager__employee_id"))
+    assert [managers[f"N{i}"] for i in range(1, 6)] == ["E1", "N1", "N2", "N3", "N4"]
+    assert managers["E2"] == "N3"
