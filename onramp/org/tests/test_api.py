@@ -308,3 +308,76 @@ def test_only_an_admin_may_import_people(client_for, owner, small_org):
     response = _upload(client_for(owner), CSV, dry_run="false")
     assert response.status_code == 403
     assert not Person.objects.filter(employee_id="E100").exists()
+
+
+# --- the OpenAPI document (org and catalog operations) ---------------------------------------
+
+
+@pytest.fixture
+def openapi(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(openapi: dict):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_the_openapi_document_is_public_and_lists_the_org_and_catalog_endpoints(openapi):
+    paths = set(openapi["paths"])
+    for expected in (
+        "/api/v1/units",
+        "/api/v1/units/{unit_id}",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+        "/api/v1/people/import",
+        "/api/v1/projects",
+        "/api/v1/services",
+        "/api/v1/services/{slug}",
+        "/api/v1/services/{slug}/archive",
+        "/api/v1/services/{slug}/restore",
+        "/api/v1/services/{slug}/versions",
+    ):
+        assert expected in paths
+
+
+def test_every_org_and_catalog_operation_documents_its_error_responses(openapi):
+    ours = [
+        (path, method, op)
+        for path, method, op in _operations(openapi)
+        if set(op.get("tags", [])) & {"org", "catalog"}
+    ]
+    assert len(ours) >= 17
+    undocumented = []
+    for path, method, op in ours:
+        needed = {"401", "403", "422"} | ({"404"} if "{" in path else set())
+        missing = needed - set(op["responses"])
+        if missing:
+            undocumented.append(f"{method.upper()} {path}: {sorted(missing)}")
+    assert not undocumented, undocumented
+
+
+def test_every_operation_accepts_a_token_or_the_session(openapi):
+    schemes = set(openapi["components"]["securitySchemes"])
+    assert {"TokenAuth", "SessionAuth"} <= schemes
+    for path, method, op in _operations(openapi):
+        if set(op.get("tags", [])) & {"org", "catalog"}:
+            assert {"TokenAuth": []} in op["security"], f"{method} {path}"
+            assert {"SessionAuth": []} in op["security"], f"{method} {path}"
+
+
+def test_list_endpoints_are_paginated_with_page_and_page_size(openapi):
+    for path in ("/api/v1/units", "/api/v1/people", "/api/v1/projects", "/api/v1/services"):
+        names = {p["name"] for p in openapi["paths"][path]["get"]["parameters"]}
+        assert {"page", "page_size"} <= names, path
+
+
+def test_the_docs_page_loads_swagger_from_this_server_not_a_cdn(client):
+    response = client.get("/api/v1/docs")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in body
+    assert "https://" not in body and "http://" not in body
