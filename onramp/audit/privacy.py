@@ -188,7 +188,9 @@ def audit_entries_scrub(*, targets: dict[str, str], user: Any = None) -> int:
                 | Q(data_as_text__icontains=form)
             )
     if user is not None:
-        condition |= Q(actor=user) | Q(actor_email__iexact=user.email or "\x00")
+        condition |= Q(actor=user)
+        if user.email:
+            condition |= Q(actor_email__iexact=user.email)
     candidates = LogEntry.objects.annotate(
         changes_as_text=Cast("changes", TextField()),
         data_as_text=Cast("serialized_data", TextField()),
