@@ -25,7 +25,7 @@ class DemoError(Exception):
 @dataclass
 class DemoStatus:
     loaded: bool  # the demo company is in the database
-    counts: dict[str, int] = field(default_factory=dict)  # org and catalog rows, by kind
+    counts: dict[str, int] = field(default_factory=dict)  # org and catalog rows, by kind (singular)
     foreign_users: list[str] = field(default_factory=list)  # demo usernames held by others
 
     @property
@@ -33,8 +33,20 @@ class DemoStatus:
         return not any(self.counts.values())
 
     def describe(self) -> str:
-        parts = [f"{n:,} {kind}" for kind, n in self.counts.items() if n]
+        parts = [f"{n:,} {_plural(kind, n)}" for kind, n in self.counts.items() if n]
         return ", ".join(parts) or "nothing"
+
+
+_PLURALS = {
+    "org unit": "org units",
+    "person": "people",
+    "project": "projects",
+    "service": "services",
+}
+
+
+def _plural(kind: str, n: int) -> str:
+    return kind if n == 1 else _PLURALS[kind]
 
 
 @dataclass
@@ -52,10 +64,10 @@ def demo_status() -> DemoStatus:
     return DemoStatus(
         loaded=OrgUnit.objects.filter(code=COMPANY_CODE, parent__isnull=True).exists(),
         counts={
-            "org units": OrgUnit.objects.count(),
-            "people": Person.objects.count(),
-            "projects": Project.objects.count(),
-            "services": Service.objects.count(),
+            "org unit": OrgUnit.objects.count(),
+            "person": Person.objects.count(),
+            "project": Project.objects.count(),
+            "service": Service.objects.count(),
         },
         foreign_users=sorted(
             User.objects.filter(username__in=list(DEMO_USERS))
@@ -114,7 +126,7 @@ def demo_load(
             return DemoOutcome(built=False, status=status)
         if not status.empty:
             raise DemoError(
-                f"The database already holds {status.describe()}, and they are not the demo's. "
+                f"The database already holds data that is not the demo's: {status.describe()}. "
                 "Run `onramp demo --reset` to delete all organisation and catalog data and load "
                 "the demo, or load it into a fresh database (set ONRAMP_VAR_DIR or DATABASE_URL)."
             )

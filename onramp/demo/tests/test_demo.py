@@ -235,7 +235,7 @@ def test_it_refuses_to_load_over_someone_elses_data_and_exits_with_1(small_org, 
         main(["demo", "--size", str(SMALL), "--skip-checks"])
     assert stopped.value.code == 1
     message = capsys.readouterr().err
-    assert "already holds 6 org units, 7 people" in message
+    assert "not the demo's: 6 org units, 7 people." in message
     assert "--reset" in message
     assert not OrgUnit.objects.filter(code="BWG").exists()
     assert not User.objects.filter(username__in=list(DEMO_USERS)).exists()
@@ -267,25 +267,32 @@ def test_a_smaller_size_scales_people_but_keeps_every_team():
 
 @pytest.fixture
 def fake_app_demos(monkeypatch):
-    """Demo modules for two apps that record how they were called."""
+    """Demo modules for two apps that record how they were called (`calls`) and the state of
+    ctx.rng when each build hook started (`rng_states`, by app)."""
     calls: list[tuple[str, object]] = []
+    rng_states: dict[str, object] = {}
 
     def fake(app: str) -> types.ModuleType:
         module = types.ModuleType(f"onramp.{app}.demo")
-        module.build = lambda ctx: calls.append((f"{app}.build", ctx))  # type: ignore[attr-defined]
+
+        def build(ctx: DemoContext) -> None:
+            calls.append((f"{app}.build", ctx))
+            rng_states[app] = ctx.rng.getstate()
+
+        module.build = build  # type: ignore[attr-defined]
         module.reset = lambda: calls.append((f"{app}.reset", None))  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, module.__name__, module)
         return module
 
     fake("engagement")
     fake("comms")
-    return calls
+    return types.SimpleNamespace(calls=calls, rng_states=rng_states)
 
 
 def test_each_apps_demo_hook_is_called_in_app_order_with_the_context(fake_app_demos):
     assert DEMO_APPS.index("engagement") < DEMO_APPS.index("comms")
     demo_load(size=SMALL)
-    builds = [(name, ctx) for name, ctx in fake_app_demos if name.endswith(".build")]
+    builds = [(name, ctx) for name, ctx in fake_app_demos.calls if name.endswith(".build")]
     assert [name for name, _ in builds] == ["engagement.build", "comms.build"]
     ctx = builds[0][1]
     assert isinstance(ctx, DemoContext)
@@ -300,15 +307,16 @@ def test_each_apps_demo_hook_is_called_in_app_order_with_the_context(fake_app_de
     assert ctx.units["BWG"] == ctx.company
     assert ctx.projects and ctx.projects[0].pk is not None
     assert all(p.pk is not None for p in ctx.people)
-    # The rng was re-seeded for the last hook (comms): its draws do not depend on earlier apps.
-    assert ctx.rng.random() == random.Random(f"{DEMO_SEED}:comms").random()
+    # Each hook gets an rng seeded from its app's name: its draws do not depend on other apps.
+    for app in ("engagement", "comms"):
+        assert fake_app_demos.rng_states[app] == random.Random(f"{DEMO_SEED}:{app}").getstate()
 
 
 def test_reset_lets_each_app_clear_its_own_rows_first_in_reverse_order(fake_app_demos):
     demo_load(size=SMALL)
-    fake_app_demos.clear()
+    fake_app_demos.calls.clear()
     demo_load(size=SMALL, reset=True)
-    assert [name for name, _ in fake_app_demos] == [
+    assert [name for name, _ in fake_app_demos.calls] == [
         "comms.reset",
         "engagement.reset",
         "engagement.build",
@@ -318,9 +326,9 @@ def test_reset_lets_each_app_clear_its_own_rows_first_in_reverse_order(fake_app_
 
 def test_reset_clears_every_apps_rows_even_when_the_build_skips_their_hooks(fake_app_demos):
     demo_load(size=SMALL, apps=())
-    assert fake_app_demos == []
+    assert fake_app_demos.calls == []
     demo_load(size=SMALL, reset=True, apps=())
-    assert [name for name, _ in fake_app_demos] == ["comms.reset", "engagement.reset"]
+    assert [name for name, _ in fake_app_demos.calls] == ["comms.reset", "engagement.reset"]
 
 
 def test_the_demos_pages_show_its_services_and_organisation(client_for):

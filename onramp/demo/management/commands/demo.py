@@ -60,18 +60,23 @@ class Command(BaseCommand):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=console, transient=False) as bar:
-            tasks: dict[str, Any] = {}
+        # Started at the first step, so that a refusal prints its message and nothing else.
+        bar = Progress(*columns, console=console, transient=False)
+        tasks: dict[str, Any] = {}
 
-            def progress(step: str, done: int, total: int) -> None:
-                if step not in tasks:
-                    tasks[step] = bar.add_task(step, total=total)
-                bar.update(tasks[step], completed=done, total=total)
+        def progress(step: str, done: int, total: int) -> None:
+            if not tasks:
+                bar.start()
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
 
-            try:
-                outcome = demo_load(reset=reset, size=size, progress=progress)
-            except DemoError as exc:
-                raise CommandError(str(exc)) from None
+        try:
+            outcome = demo_load(reset=reset, size=size, progress=progress)
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            bar.stop()
         if not outcome.built:
             console.print(
                 f"The demo company is already loaded ({outcome.status.describe()}); nothing "
