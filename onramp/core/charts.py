@@ -23,10 +23,10 @@ def hbar_chart(
     unit: str = "",
     label: str = "",
     target: float | None = None,
-    width: int = 560,
+    width: int = 420,
 ) -> SafeString:
     """Horizontal bars from `low` to `high` (a zero line when low < 0); None draws 'hidden'."""
-    bar_h, gap, left, right = 22, 8, 190, 50
+    bar_h, gap, left, right = 22, 8, 140, 46
     height = len(rows) * (bar_h + gap) + 24
     span = (high - low) or 1
     x0 = left + (width - left - right) * (0 - low) / span if low < 0 else left
@@ -35,13 +35,13 @@ def hbar_chart(
         return left + (width - left - right) * (max(low, min(high, v)) - low) / span
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
     ]
     for i, (name, value) in enumerate(rows):
         y = 8 + i * (bar_h + gap)
         parts.append(
-            f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="12" fill="#1d2433">{escape(name[:28])}</text>'
+            f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="12" fill="#1d2433">{escape(name[:20])}</text>'
         )
         if value is None:
             parts.append(
@@ -75,7 +75,7 @@ def stacked_bar(
     """One 100% bar split into (name, percent, colour) parts, with a legend below."""
     height = 58
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
     ]
     x = 0.0
@@ -112,7 +112,7 @@ def line_chart(
     height: int = 240,
 ) -> SafeString:
     """Lines over categorical x positions; a None breaks the line (a hidden or missing point)."""
-    left, right, top, bottom = 44, 16, 12, 46
+    left, right, top, bottom = 44, 40, 12, 46
     n = max(len(x_labels), 1)
     span = (high - low) or 1
 
@@ -123,7 +123,7 @@ def line_chart(
         return top + (height - top - bottom) * (1 - (max(low, min(high, v)) - low) / span)
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
     ]
     for k in range(5):

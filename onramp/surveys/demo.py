@@ -40,6 +40,22 @@ CURVE = [
 ]
 
 
+COMMENTS = {
+    "low": [
+        "Too many fields to fill in for small projects.",
+        "I did not know where to find the risk register template.",
+        "The monthly review clashes with our steering meeting.",
+        "Training came after go-live for our team.",
+    ],
+    "high": [
+        "Escalations are faster now that risks are visible.",
+        "Office hours answered my questions in ten minutes.",
+        "The register template saves me time every week.",
+        "Our sponsor finally sees the same risks we do.",
+    ],
+}
+
+
 def _nps_answer(rng, promoters: float, detractors: float) -> int:
     x = rng.random()
     if x < promoters:
@@ -161,9 +177,12 @@ def build(ctx: DemoContext) -> None:
             _, r_pro, r_det = CURVE[max(0, number - 1 - lag[wid])]
             for q in questions_now:
                 if q.kind == "nps":
-                    answers.append(
-                        Answer(response=response, question=q, score=_nps_answer(rng, r_pro, r_det))
-                    )
+                    score = _nps_answer(rng, r_pro, r_det)
+                    answers.append(Answer(response=response, question=q, score=score))
+                    if rng.random() < 0.25:
+                        why = next(x for x in questions_now if x.follows_id == q.pk)
+                        text = rng.choice(COMMENTS["high" if score >= 9 else "low"])
+                        answers.append(Answer(response=response, question=why, text=text))
                 elif q.kind == "csat":
                     answers.append(
                         Answer(response=response, question=q, score=_csat_answer(rng, r_sat))

@@ -250,7 +250,10 @@ def survey_results(survey: Survey) -> SurveyResults:
             # Comments need a larger group: a few people's words are easy to recognise.
             entry["suppressed"] = len(response_ids) < survey.min_comments
             if not entry["suppressed"]:
-                entry["comments"] = sorted(texts)  # sorted: no order that would match arrival
+                # Sorted, never in arrival order (which could be matched to who answered when);
+                # identical comments are counted once with their number.
+                entry["comments"] = sorted(texts)
+                entry["comment_counts"] = sorted(Counter(texts).items(), key=lambda kv: (-kv[1], kv[0]))
         else:
             continue
         questions.append(entry)

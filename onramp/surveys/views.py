@@ -271,10 +271,12 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
         level = 1
     results = selectors.survey_results(survey)
     rows = selectors.breakdown([survey.pk], by=by, k=survey.min_group, level=level)
+    trend = selectors.trend(survey)
     return render(
         request,
         "surveys/results.html",
         {
+            "charts": _result_charts(survey, results, rows, trend, by),
             "title": f"Results: {survey.title}",
             "crumbs": _crumbs((survey.title, survey.get_absolute_url()), ("Results", None)),
             "survey": survey,
@@ -283,7 +285,7 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
             "by": by,
             "level": level,
             "breakdowns": BREAKDOWNS,
-            "trend": selectors.trend(survey),
+            "trend": trend,
             "instruments": [f.key for f in results.figures],
             "identities": selectors.can_see_identities(request.user, survey),
         },
