@@ -250,11 +250,11 @@ def backup_restore(
         full = nonempty_tables(alias)
         if full:
             raise BackupError(
-                "The database is not empty ("
+                "The database is not empty: records are already in "
                 + ", ".join(full[:5])
-                + (", ..." if len(full) > 5 else "")
-                + " hold rows). Restore into an empty database, or pass --force to replace "
-                "everything in it."
+                + (f" and {len(full) - 5} more tables" if len(full) > 5 else "")
+                + ". Restore into an empty database (a new one, after `onramp migrate`), or "
+                "pass --force to replace everything in it."
             )
     with tempfile.TemporaryDirectory(prefix="onramp-restore-") as tmp:
         root = Path(tmp)
