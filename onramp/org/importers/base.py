@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import Model
 
 from onramp.core.tabular import ColumnMapping, RowError, Table
 from onramp.org.models import OrgUnit
@@ -236,6 +238,23 @@ class UnitResolver:
             if parent is None:
                 return None
         return parent
+
+
+def bulk_update_changes(
+    model: type[Model], updates: list[tuple[int, dict[str, Any]]], now: dt.datetime
+) -> Iterator[int]:
+    """Write (id, changed fields) pairs with bulk_update, grouped by the set of fields that
+    changed, in batches; yields the count written after each batch."""
+    by_fields: dict[tuple[str, ...], list[Model]] = {}
+    for pk, values in updates:
+        by_fields.setdefault(tuple(sorted(values)), []).append(
+            model(id=pk, updated_at=now, **values)
+        )
+    for fields, objects in by_fields.items():
+        for start in range(0, len(objects), BATCH):
+            chunk = objects[start : start + BATCH]
+            model._default_manager.bulk_update(chunk, [*fields, "updated_at"])
+            yield len(chunk)
 
 
 def refuse_if_errors(plan: ImportPlan, kind: str) -> None:

@@ -20,6 +20,7 @@ from onramp.org.importers.base import (
     ProgressFn,
     UnitResolver,
     build_mapping,
+    bulk_update_changes,
     check_length,
     find_cycles,
     norm_word,
@@ -467,18 +468,9 @@ def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None)
                 report(progress, "apply", done, total)
             if not returns_ids:
                 id_of = dict(Person.objects.values_list("employee_id", "id"))
-        by_fields: dict[tuple[str, ...], list[Person]] = {}
-        for pid, values in updates:
-            by_fields.setdefault(tuple(sorted(values)), []).append(
-                Person(id=pid, updated_at=now, **values)
-            )
-        for fields, people in by_fields.items():
-            for start in range(0, len(people), BATCH):
-                Person.objects.bulk_update(
-                    people[start : start + BATCH], [*fields, "updated_at"], batch_size=BATCH
-                )
-                done += len(people[start : start + BATCH])
-                report(progress, "apply", done, total)
+        for written in bulk_update_changes(Person, updates, now):
+            done += written
+            report(progress, "apply", done, total)
         if links:
             # Second pass: existing people whose manager changed, maybe to someone created just
             # above. One prepared UPDATE run many times beats bulk_update's CASE expressions.

@@ -17,6 +17,7 @@ from onramp.org.importers.base import (
     ProgressFn,
     UnitResolver,
     build_mapping,
+    bulk_update_changes,
     check_length,
     norm_word,
     refuse_if_errors,
@@ -279,8 +280,8 @@ def projects_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = Non
             [Project(code=code, **values) for _, code, values in ops["creates"]],
             batch_size=BATCH,
         )
-        for pid, values in ops["updates"]:
-            Project.objects.filter(id=pid).update(updated_at=now, **values)
+        for _ in bulk_update_changes(Project, ops["updates"], now):
+            pass
         report(progress, "apply", 1, 1)
 
     run_in_transaction(plan, write)

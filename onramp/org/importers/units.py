@@ -16,6 +16,7 @@ from onramp.org.importers.base import (
     ImportResult,
     ProgressFn,
     build_mapping,
+    bulk_update_changes,
     check_length,
     find_cycles,
     norm_word,
@@ -215,8 +216,8 @@ def units_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None) 
             [OrgUnit(code=code, **values) for _, code, values in ops["creates"]],
             batch_size=BATCH,
         )
-        for pid, values in ops["updates"]:
-            OrgUnit.objects.filter(id=pid).update(updated_at=now, **values)
+        for _ in bulk_update_changes(OrgUnit, ops["updates"], now):
+            pass
         if ops["links"]:
             id_of = dict(OrgUnit.objects.values_list("code", "id"))
             moved = [
