@@ -261,6 +261,8 @@ LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=env_str("LOG_FO
 AUDITLOG_CID_GETTER = "onramp.logging.current_request_id"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+# `loaddata` copies records that were recorded where they were made; do not record them twice.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 ONRAMP = {
     "DEMO_PASSWORD": env_str("ONRAMP_DEMO_PASSWORD", "onramp-demo"),
