@@ -122,10 +122,24 @@ class ChangeLoad:
     units: list[OrgUnit]
     load: np.ndarray  # units x weeks
     capacity: np.ndarray  # units
-    labels: dict[tuple[int, int], list[str]]  # (unit row, week) -> activity labels (capped)
+    activities: list[ChangeActivity] = field(default_factory=list)
+    by_row: dict[int, list[int]] = field(default_factory=dict)  # unit row -> activity indexes
 
     def cell(self, unit_row: int, week: int) -> int:
         return int(self.load[unit_row, week])
+
+    def labels_for(self, unit_row: int, week: int, limit: int = 4) -> list[str]:
+        """The activities reaching a unit in a week (computed on demand: only shown cells ask)."""
+        monday = self.weeks[week]
+        sunday = monday + dt.timedelta(days=6)
+        out = []
+        for i in self.by_row.get(unit_row, ()):
+            a = self.activities[i]
+            if a.start <= sunday and a.end >= monday:
+                out.append(a.label)
+                if len(out) >= limit:
+                    break
+        return out
 
 
 def _capacities(units: list[OrgUnit], default: int) -> np.ndarray:
@@ -141,7 +155,6 @@ def change_load(
     extra: Iterable[ChangeActivity] = (),
     exclude_keys: Iterable[str] = (),
     tree: UnitTree | None = None,
-    keep_labels: int = 4,
 ) -> ChangeLoad:
     """The load matrix for `weeks` weeks from the Monday of `start`: every registered source,
     plus `extra` activities (a wave being planned), minus those whose key is in `exclude_keys`
@@ -151,12 +164,13 @@ def change_load(
     week_list = [first + dt.timedelta(weeks=i) for i in range(weeks)]
     last = week_list[-1] + dt.timedelta(days=6)
     load = np.zeros((len(tree.units), weeks), dtype=np.int32)
-    labels: dict[tuple[int, int], list[str]] = defaultdict(list)
     excluded = set(exclude_keys)
     activities: list[ChangeActivity] = []
     for source in _SOURCES.values():
         activities.extend(a for a in source(first, last) if a.key not in excluded)
     activities.extend(extra)
+    by_row: dict[int, list[int]] = defaultdict(list)
+    kept: list[ChangeActivity] = []
     for activity in activities:
         if activity.end < first or activity.start > last:
             continue
@@ -166,14 +180,12 @@ def change_load(
         if not rows:
             continue
         load[np.array(rows)[:, None], np.arange(w0, w1 + 1)[None, :]] += 1
-        if keep_labels:
-            for r in rows:
-                for w in range(w0, w1 + 1):
-                    bucket = labels[(r, w)]
-                    if len(bucket) < keep_labels:
-                        bucket.append(activity.label)
+        index = len(kept)
+        kept.append(activity)
+        for r in rows:
+            by_row[r].append(index)
     return ChangeLoad(
-        week_list, tree.units, load, _capacities(tree.units, default_capacity), labels
+        week_list, tree.units, load, _capacities(tree.units, default_capacity), kept, by_row
     )
 
 
@@ -197,7 +209,6 @@ def overloads_with(
         default_capacity=default_capacity,
         exclude_keys=exclude_keys,
         tree=tree,
-        keep_labels=0,
     )
     rows = tree.reached(activity.unit_ids)
     out = []

@@ -8,12 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
-from django.urls import reverse
+import numpy as np
 from django.utils.safestring import SafeString, mark_safe
 
 from onramp.rollout.changeload import ChangeLoad
-from onramp.rollout.models import Rollout
-from onramp.rollout.selectors import gate_status
+from onramp.rollout.roadmap import RGate, RMilestone, RoadmapItem
 
 WAVE_COLOURS = {
     "planned": "#9db4e8",
@@ -31,6 +30,7 @@ GATE_COLOURS = {
     "none": "#ffffff",
 }
 FONT = 'font-family="system-ui, sans-serif"'
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _e(text: object) -> str:
@@ -62,19 +62,21 @@ def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-def _range(rollouts: list[Rollout], today: dt.date) -> tuple[dt.date, dt.date]:
+def _range(rollouts: list[RoadmapItem], today: dt.date) -> tuple[dt.date, dt.date]:
     days = [today]
     for r in rollouts:
-        for w in r.waves.all():
+        for w in r.waves:
             days += [w.start_date, w.end_date]
-        days += [m.forecast_date or m.planned_date for m in r.milestones.all()]
-        days += [g.gate_date for g in r.gates.all()]
+        days += [m.forecast_date or m.planned_date for m in r.milestones]
+        days += [g.gate_date for g in r.gates]
     start = min(days).replace(day=1)
     end = max(days) + dt.timedelta(days=14)
     return start, end
 
 
-def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 300) -> SafeString:
+def roadmap_svg(
+    rollouts: list[RoadmapItem], *, today: dt.date, label_width: int = 300
+) -> SafeString:
     """Rows per rollout and wave over a month axis: wave bars (colour = status) with a go-live
     tick, milestone marks, gate diamonds (colour = decision or latest evaluation), a today line."""
     start, end = _range(rollouts, today)
@@ -84,20 +86,19 @@ def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 3
     rows: list[str] = []
     y = head
     for rollout in rollouts:
-        url = _e(reverse("rollout:rollout_detail", args=[rollout.pk]))
-        waves = list(rollout.waves.all())
-        gates_by_wave: dict[int, list] = {}
-        for g in rollout.gates.all():
+        waves = rollout.waves
+        gates_by_wave: dict[int, list[RGate]] = {}
+        for g in rollout.gates:
             gates_by_wave.setdefault(g.wave_id, []).append(g)
-        ms_by_wave: dict[int | None, list] = {}
-        for m in rollout.milestones.all():
+        ms_by_wave: dict[int | None, list[RMilestone]] = {}
+        for m in rollout.milestones:
             ms_by_wave.setdefault(m.wave_id, []).append(m)
-        service_name = _clip(rollout.service.name, 26)
+        service_name = _clip(rollout.service_name, 26)
         rows.append(
-            f'<a href="{url}"><text x="6" y="{y + 15}" font-size="12.5">'
+            f'<a href="{_e(rollout.url)}"><text x="6" y="{y + 15}" font-size="12.5">'
             f'<tspan font-weight="650">{_e(service_name)}</tspan>'
             f'<tspan fill="#5d6778"> · {_e(_clip(rollout.name, 44 - len(service_name)))}</tspan>'
-            f"<title>{_e(rollout.service.name)}: {_e(rollout.name)}</title></text></a>"
+            f"<title>{_e(rollout.service_name)}: {_e(rollout.name)}</title></text></a>"
         )
         if waves:
             x0 = axis.x(min(w.start_date for w in waves))
@@ -105,15 +106,16 @@ def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 3
             rows.append(
                 f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 2):.1f}" height="6" '
                 f'rx="3" fill="#c9ced8"><title>{_e(rollout.name)}: '
-                f"{rollout.get_status_display()}</title></rect>"
+                f"{rollout.status_label}</title></rect>"
             )
         rows.extend(_milestone_marks(axis, ms_by_wave.get(None, []), y, today))
         y += row_h
         for wave in waves:
-            x0, x1 = axis.x(wave.start_date), axis.x(wave.end_date + dt.timedelta(days=1))
+            x0, x1 = axis.x(wave.start_date), axis.x(wave.end_date + ONE_DAY)
+            gx_live = axis.x(wave.go_live_date)
             colour = WAVE_COLOURS.get(wave.status, "#9db4e8")
             tip = (
-                f"{wave.name} ({wave.get_kind_display()}, {wave.get_status_display()}): "
+                f"{wave.name} ({wave.kind_label}, {wave.status_label}): "
                 f"{wave.start_date:%d %b %Y} – {wave.end_date:%d %b %Y}, go-live "
                 f"{wave.go_live_date:%d %b %Y}"
             )
@@ -122,17 +124,16 @@ def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 3
                 f"{_e(_clip(wave.name, 32))}</text>"
                 f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}" height="14" rx="3" '
                 f'fill="{colour}"><title>{_e(tip)}</title></rect>'
-                f'<line x1="{axis.x(wave.go_live_date):.1f}" x2="{axis.x(wave.go_live_date):.1f}" '
+                f'<line x1="{gx_live:.1f}" x2="{gx_live:.1f}" '
                 f'y1="{y + 2}" y2="{y + 20}" stroke="#101828" stroke-width="2"><title>Go-live '
                 f"{wave.go_live_date:%d %b %Y}</title></line>"
             )
             rows.extend(_milestone_marks(axis, ms_by_wave.get(wave.id, []), y, today))
             for gate in gates_by_wave.get(wave.id, []):
-                status = gate_status(gate)
+                status = gate.status
                 gx, gy = axis.x(gate.gate_date), y + 11
-                gurl = _e(reverse("rollout:gate_detail", args=[gate.pk]))
                 rows.append(
-                    f'<a href="{gurl}"><path d="M{gx:.1f} {gy - 8} L{gx + 8:.1f} {gy} '
+                    f'<a href="{_e(gate.url)}"><path d="M{gx:.1f} {gy - 8} L{gx + 8:.1f} {gy} '
                     f'L{gx:.1f} {gy + 8} L{gx - 8:.1f} {gy} Z" fill="{GATE_COLOURS[status.code]}" '
                     f'stroke="#101828" stroke-width="1.2" class="gate gate-{status.code}">'
                     f"<title>{_e(gate.name)} ({gate.gate_date:%d %b %Y}): {_e(status.label)}</title>"
@@ -173,7 +174,7 @@ def roadmap_svg(rollouts: list[Rollout], *, today: dt.date, label_width: int = 3
     )
 
 
-def _milestone_marks(axis: Axis, milestones: list, y: int, today: dt.date) -> list[str]:
+def _milestone_marks(axis: Axis, milestones: list[RMilestone], y: int, today: dt.date) -> list[str]:
     out = []
     for m in milestones:
         day = m.actual_date or m.forecast_date or m.planned_date
@@ -220,7 +221,16 @@ def heatmap_svg(
     width = label_width + weeks * cell_w + 8
     height = head + len(rows) * cell_h + 6
     min_depth = min((data.units[r].depth for r in rows), default=0)
-    out = [f'<rect x="0" y="0" width="{width}" height="{head - 4}" fill="#fafbfc"/>']
+    grid_w, grid_h = weeks * cell_w, len(rows) * cell_h
+    # Empty cells come from one patterned rectangle; only cells with load are drawn one by one.
+    out = [
+        f'<defs><pattern id="hm-empty" x="{label_width}" y="{head}" width="{cell_w}" '
+        f'height="{cell_h}" patternUnits="userSpaceOnUse"><rect width="{cell_w - 2}" '
+        f'height="{cell_h - 2}" fill="#f2f4f7"/></pattern></defs>',
+        f'<rect x="0" y="0" width="{width}" height="{head - 4}" fill="#fafbfc"/>',
+        f'<rect x="{label_width}" y="{head}" width="{grid_w}" height="{grid_h}" '
+        'fill="url(#hm-empty)"/>',
+    ]
     for w, monday in enumerate(data.weeks):
         if w % 4 == 0:
             x = label_width + w * cell_w
@@ -228,39 +238,34 @@ def heatmap_svg(
                 f'<text x="{x + 1}" y="{head - 22}" font-size="10.5" fill="#5d6778">{monday:%d %b}</text>'
                 f'<text x="{x + 1}" y="{head - 9}" font-size="9.5" fill="#98a2b3">w{monday.isocalendar()[1]}</text>'
             )
+    half = cell_w / 2 - 1
     for i, r in enumerate(rows):
         unit = data.units[r]
         y = head + i * cell_h
         indent = 6 + 12 * (unit.depth - min_depth)
         cap = int(data.capacity[r])
+        name = _e(unit.name)
         out.append(
             f'<text x="{indent}" y="{y + 13}" font-size="11.5" fill="#344054">'
-            f"{_e(_clip(unit.name, 30 - (indent // 8)))}<title>{_e(unit.name)}: capacity {cap} a week</title></text>"
+            f"{_e(_clip(unit.name, 30 - (indent // 8)))}<title>{name}: capacity {cap} a week</title></text>"
         )
         line = data.load[r]
-        for w in range(weeks):
+        for w in np.flatnonzero(line):
             load = int(line[w])
-            x = label_width + w * cell_w
-            colour = heat_colour(load, cap)
-            if load:
-                labels = data.labels.get((r, w), [])
-                more = load - len(labels)
-                tip = (
-                    f"{unit.name}, week of {data.weeks[w]:%d %b %Y}: {load} of {cap}. "
-                    + "; ".join(labels)
-                )
-                if more > 0:
-                    tip += f"; and {more} more"
-                out.append(
-                    f'<g><rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}">'
-                    f"<title>{_e(tip)}</title></rect>"
-                    f'<text x="{x + cell_w / 2 - 1}" y="{y + 12}" font-size="10" text-anchor="middle" '
-                    f'fill="{"#fff" if load > cap * 1.5 else "#101828"}">{load}</text></g>'
-                )
-            else:
-                out.append(
-                    f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>'
-                )
+            x = label_width + int(w) * cell_w
+            labels = data.labels_for(r, int(w))
+            more = load - len(labels)
+            tip = f"{name}, week of {data.weeks[w]:%d %b %Y}: {load} of {cap}. " + _e(
+                "; ".join(labels)
+            )
+            if more > 0:
+                tip += f"; and {more} more"
+            out.append(
+                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{heat_colour(load, cap)}"><title>{tip}</title></rect>'
+                f'<text x="{x + half}" y="{y + 12}" font-size="10" text-anchor="middle" '
+                f'fill="{"#fff" if load > cap * 1.5 else "#101828"}" pointer-events="none">{load}</text>'
+            )
     if today is not None and data.weeks and data.weeks[0] <= today:
         w = (today - data.weeks[0]).days // 7
         if w < weeks:

@@ -23,6 +23,7 @@ from onramp.rollout.changeload import change_load as compute_change_load
 from onramp.rollout.changeload import week_start
 from onramp.rollout.charts import heatmap_svg, roadmap_svg
 from onramp.rollout.models import CalendarToken, Rollout, RolloutStatus
+from onramp.rollout.roadmap import roadmap_items
 from onramp.rollout.views import CANNOT_SEE, crumbs
 
 
@@ -48,22 +49,19 @@ def _roadmap_page(request: HttpRequest, *, service: Service | None) -> HttpRespo
     qs = selectors.rollout_list(
         user=request.user, service=f["service"], status=f["status"], division=f["division"]
     )
-    rollouts = selectors.roadmap_rollouts(qs)
+    rollouts = roadmap_items(qs)
     today = timezone.localdate()
     rows = []
     for r in rollouts:
-        waves = list(r.waves.all())
-        gates = sorted(r.gates.all(), key=lambda g: g.gate_date)
-        next_gate = next((g for g in gates if g.gate_date >= today), None)
-        open_ms = [m for m in r.milestones.all() if not m.actual_date]
+        next_gate = next((g for g in r.gates if g.gate_date >= today), None)
         rows.append(
             {
                 "rollout": r,
-                "waves": len(waves),
-                "current": next((w for w in waves if w.start_date <= today <= w.end_date), None),
+                "waves": len(r.waves),
+                "current": next((w for w in r.waves if w.start_date <= today <= w.end_date), None),
                 "next_gate": next_gate,
-                "next_gate_status": selectors.gate_status(next_gate) if next_gate else None,
-                "next_milestone": open_ms[0] if open_ms else None,
+                "last_gate": r.gates[-1] if r.gates and next_gate is None else None,
+                "next_milestone": next((m for m in r.milestones if not m.actual_date), None),
             }
         )
     if service is not None:

@@ -18,8 +18,10 @@ from onramp.catalog.models import Service
 from onramp.catalog.selectors import service_can_edit
 from onramp.core.access import MANAGE, READ, access, ensure
 from onramp.rollout import selectors, services
+from onramp.rollout.charts import roadmap_svg
 from onramp.rollout.forms import LessonForm, MilestoneForm, RolloutForm, WaveForm
 from onramp.rollout.models import Lesson, Milestone, Rollout, Wave
+from onramp.rollout.roadmap import roadmap_items
 
 CANNOT_SEE = "You cannot see this service's rollouts."
 CANNOT_EDIT = "Only the service's owner or a PMO admin can change its rollouts."
@@ -151,11 +153,7 @@ def rollout_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("wave", "applied_in_wave", "applied_in_version", "recorded_by")
         .order_by("wave__order", "-created_at")
     )
-    from onramp.rollout.charts import roadmap_svg
-
-    roadmap = selectors.roadmap_rollouts(
-        Rollout.objects.filter(pk=rollout.pk).select_related("service")
-    )
+    roadmap = roadmap_items(Rollout.objects.filter(pk=rollout.pk))
     return render(
         request,
         "rollout/rollout_detail.html",
