@@ -272,3 +272,9 @@ def test_a_version_entry_carries_its_service_for_the_activity_page(service):
     assert service_id_of(version) == service.pk
     entry = entries_for_object(ServiceVersion, version.pk).get()
     assert entry.additional_data["service_id"] == service.pk
+
+
+def test_admins_find_the_activity_page_in_the_sidebar(client_for, admin_user, viewer):
+    url = reverse("audit:activity")
+    assert f'href="{url}"' in client_for(admin_user).get(reverse("home")).content.decode()
+    assert f'href="{url}"' not in client_for(viewer).get(reverse("home")).content.decode()
