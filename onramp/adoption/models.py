@@ -1,0 +1,217 @@
+"""Adoption: usage rolled up to one row per adopter, service and day, the rule that says who is
+active, identities the import could not match, the record of each import, and the weekly
+roll-ups the dashboard reads."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from onramp.catalog.models import Service
+from onramp.org.models import OrgUnit, Person, Project
+
+DEFAULT_K = 1
+DEFAULT_W = 28
+
+
+class AdoptionRule(models.Model):
+    """When an adopter counts as active on day d: at least `min_active_days` (k) days with a
+    qualifying event in the window (d - W, d]. No qualifying actions listed: every action
+    qualifies. The adopter kind (people or projects) is the service's."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="adoption_rule")
+    qualifying_actions = models.TextField(
+        blank=True, help_text="One action per line. Leave empty to count every action."
+    )
+    min_active_days = models.PositiveSmallIntegerField(
+        "active days needed (k)",
+        default=DEFAULT_K,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+    window_days = models.PositiveSmallIntegerField(
+        "window in days (W)",
+        default=DEFAULT_W,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_active_days__gte=1)
+                & models.Q(window_days__gte=1)
+                & models.Q(min_active_days__lte=models.F("window_days")),
+                name="adoption_rule_k_within_w",
+                violation_error_message="The active days needed (k) must be between 1 and the "
+                "window (W).",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def adopter_kind(self) -> str:
+        return self.service.adopter_kind
+
+    @property
+    def actions(self) -> list[str]:
+        return [a.strip() for a in self.qualifying_actions.splitlines() if a.strip()]
+
+    @property
+    def text(self) -> str:
+        who = "a project" if self.service.adopter_kind == "projects" else "a person"
+        what = ", ".join(self.actions) if self.actions else "any action"
+        days = "1 day" if self.min_active_days == 1 else f"{self.min_active_days} days"
+        return f"Active: {who} with {what} on at least {days} in the last {self.window_days} days"
+
+
+class DailyActivity(models.Model):
+    """One adopter's use of one service on one day. The adopter is a person, a project, or (until
+    someone maps it) the identity string the log carried."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="daily_activity")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
+    identity = models.CharField(max_length=254, blank=True, default="")
+    day = models.DateField()
+    events = models.PositiveIntegerField()
+    qualifying_events = models.PositiveIntegerField()
+    distinct_actions = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(person__isnull=False, project__isnull=True, identity="")
+                    | models.Q(person__isnull=True, project__isnull=False, identity="")
+                    | (models.Q(person__isnull=True, project__isnull=True) & ~models.Q(identity=""))
+                ),
+                name="activity_one_adopter",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "person", "day"],
+                condition=models.Q(person__isnull=False),
+                name="activity_person_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "project", "day"],
+                condition=models.Q(project__isnull=False),
+                name="activity_project_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "identity", "day"],
+                condition=~models.Q(identity=""),
+                name="activity_identity_day_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "day"], name="activity_service_day")]
+
+    def __str__(self) -> str:
+        who = self.person_id or self.project_id or self.identity
+        return f"{who} on {self.day}: {self.events} events"
+
+
+class UnmatchedIdentity(models.Model):
+    """A user (or project code) in a usage log that matched nobody. Its activity is kept under
+    the identity and moves to the person (or project) it is mapped to."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="unmatched")
+    identity = models.CharField(max_length=254)
+    events = models.PositiveIntegerField(default=0)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    mapped_to = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mapped_project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mapped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-events", "identity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "identity"], name="unmatched_identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.identity
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.mapped_to_id is not None or self.mapped_project_id is not None
+
+
+class IngestMode(models.TextChoices):
+    REPLACE = "replace", "Replace the days the file covers"
+    ADD = "add", "Add to what is there"
+
+
+class IngestBatch(models.Model):
+    """One imported file or API batch. The same content (sha256) is never imported twice."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    mode = models.CharField(max_length=8, choices=IngestMode.choices, default=IngestMode.REPLACE)
+    services = models.ManyToManyField(Service, related_name="ingest_batches")
+    events = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField("adopter-days written", default=0)
+    skipped_rows = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField("unmatched identities", default=0)
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    days = models.PositiveIntegerField("days covered", default=0)
+    source = models.CharField(max_length=8, default="file")  # file, upload, api
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.events} events)"
+
+
+class AdopterState(models.Model):
+    """Per adopter and service, recomputed after each import: when they first used it, the day
+    they first became active under the rule (adopted), and their last qualifying day."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL)
+    first_day = models.DateField()
+    adopted_on = models.DateField(null=True, blank=True)
+    last_day = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["service", "unit"], name="adopter_state_service_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id or self.project_id} adopted {self.adopted_on or 'not yet'}"
+
+
+class UnitWeek(models.Model):
+    """Per service, org unit (people's or projects' own unit) and week end (a Sunday): how many
+    adopters were active that day, had ever adopted, and the mean daily actives over the
+    trailing 28 days. The dashboard reads these, so its cost does not grow with usage."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE)
+    week_end = models.DateField()
+    active = models.PositiveIntegerField(default=0)
+    ever = models.PositiveIntegerField(default=0)
+    dau_mean = models.FloatField(default=0)
+    mau = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["service", "week_end"], name="unit_week_service_week")]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id}, week ending {self.week_end}: {self.active} active"

@@ -1,0 +1,137 @@
+"""Recompute a service's per-adopter states and per-unit weekly counts from its daily activity.
+Called after every write to the activity (import, mapping, rule change), inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import connection
+
+from onramp.adoption import engine
+from onramp.adoption.models import AdopterState, DailyActivity, UnitWeek
+from onramp.adoption.services.rules import rule_for
+from onramp.catalog.models import Service
+from onramp.org.models import Person, Project
+
+STICKY_DAYS = 28
+
+
+def week_end(day: dt.date) -> dt.date:
+    """The Sunday ending the (Monday-based) week of `day`."""
+    return day + dt.timedelta(days=6 - day.weekday())
+
+
+def _adopter_column(service: Service) -> str:
+    return "project_id" if service.adopter_kind == "projects" else "person_id"
+
+
+def _load(service: Service) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(adopter id, day ordinal, qualifying flag) of every matched row of the service."""
+    column = _adopter_column(service)
+    table = DailyActivity._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, day, qualifying_events > 0 FROM {table} "  # noqa: S608 - names are ours
+            f"WHERE service_id = %s AND {column} IS NOT NULL",
+            [service.pk],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=bool)
+    ids, days, qual = zip(*rows, strict=True)
+    ordinals = np.fromiter(
+        ((d if isinstance(d, dt.date) else dt.date.fromisoformat(d)).toordinal() for d in days),
+        dtype=np.int64,
+        count=len(days),
+    )
+    return np.asarray(ids, dtype=np.int64), ordinals, np.asarray(qual, dtype=bool)
+
+
+def adoption_refresh(*, service: Service) -> None:
+    """Rebuild AdopterState and UnitWeek for one service."""
+    AdopterState.objects.filter(service=service).delete()
+    UnitWeek.objects.filter(service=service).delete()
+    ids, ordinals, qual = _load(service)
+    if not len(ids):
+        return
+    rule = rule_for(service)
+    k, w = rule.min_active_days, rule.window_days
+    first_ord = int(ordinals.min())
+    first_ord -= dt.date.fromordinal(first_ord).weekday()  # start on a Monday
+    last_ord = week_end(dt.date.fromordinal(int(ordinals.max()))).toordinal()
+    n_days = last_ord - first_ord + 1
+    adopters, a_idx = np.unique(ids, return_inverse=True)
+    d_idx = ordinals - first_ord
+
+    q = engine.qualifying_matrix(a_idx[qual], d_idx[qual], len(adopters), n_days)
+    active = engine.active_matrix(q, k=k, w=w)
+    monthly = engine.active_matrix(q, k=1, w=STICKY_DAYS)
+    adopted = engine.first_true(active)
+    first_use = np.full(len(adopters), n_days, dtype=np.int64)
+    np.minimum.at(first_use, a_idx, d_idx)
+    last_q = np.where(q.any(axis=1), n_days - 1 - np.argmax(q[:, ::-1], axis=1), -1)
+
+    model = Project if service.adopter_kind == "projects" else Person
+    units = dict(model.objects.filter(pk__in=adopters.tolist()).values_list("pk", "unit_id"))
+    live = (
+        set(Project.objects.filter(status__in=["active", "proposed"]).values_list("pk", flat=True))
+        if model is Project
+        else set(Person.objects.filter(active=True).values_list("pk", flat=True))
+    )
+    kind_field = "project_id" if model is Project else "person_id"
+    states = []
+    for i, adopter in enumerate(adopters.tolist()):
+        last = int(last_q[i]) if last_q[i] >= 0 else int(first_use[i])
+        states.append(
+            AdopterState(
+                service=service,
+                unit_id=units.get(adopter),
+                first_day=dt.date.fromordinal(first_ord + int(first_use[i])),
+                adopted_on=dt.date.fromordinal(first_ord + int(adopted[i]))
+                if adopted[i] >= 0
+                else None,
+                last_day=dt.date.fromordinal(first_ord + last),
+                **{kind_field: adopter},
+            )
+        )
+    AdopterState.objects.bulk_create(states, batch_size=5000)
+
+    # Weekly counts per unit, over adopters still in the organisation (or live projects).
+    keep = np.array([a in live for a in adopters.tolist()], dtype=bool)
+    unit_keys = sorted({units.get(a) for a in adopters.tolist()}, key=lambda u: (u is None, u or 0))
+    unit_pos = {u: i for i, u in enumerate(unit_keys)}
+    u_idx = np.array([unit_pos[units.get(a)] for a in adopters.tolist()], dtype=np.int64)
+    u_idx_keep = u_idx[keep]
+    n_units = len(unit_keys)
+    daily = np.zeros((n_units, n_days), dtype=np.int64)
+    q_keep = q[keep]
+    for j in range(n_days):
+        daily[:, j] = np.bincount(u_idx_keep[q_keep[:, j]], minlength=n_units)
+    cs = np.concatenate([np.zeros((n_units, 1), dtype=np.int64), np.cumsum(daily, axis=1)], axis=1)
+    adopted_keep = adopted[keep]
+    rows = []
+    for end in range(6, n_days, 7):
+        act = np.bincount(u_idx_keep[active[keep, end]], minlength=n_units)
+        ever = np.bincount(
+            u_idx_keep[(adopted_keep >= 0) & (adopted_keep <= end)], minlength=n_units
+        )
+        mau = np.bincount(u_idx_keep[monthly[keep, end]], minlength=n_units)
+        lo = max(0, end + 1 - STICKY_DAYS)
+        dau = (cs[:, end + 1] - cs[:, lo]) / (end + 1 - lo)
+        day = dt.date.fromordinal(first_ord + end)
+        for ui in np.nonzero(act + ever + mau)[0].tolist():
+            rows.append(
+                UnitWeek(
+                    service=service,
+                    unit_id=unit_keys[ui],
+                    week_end=day,
+                    active=int(act[ui]),
+                    ever=int(ever[ui]),
+                    dau_mean=float(dau[ui]),
+                    mau=int(mau[ui]),
+                )
+            )
+    UnitWeek.objects.bulk_create(rows, batch_size=5000)

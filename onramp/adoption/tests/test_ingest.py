@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from onramp.adoption.models import DailyActivity, IngestBatch, UnmatchedIdentity
+from onramp.adoption.services import rule_update, unmatched_map, usage_ingest
+from onramp.core.tabular import TableError
+
+D = dt.date
+
+
+def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def people_service(other_service):
+    return other_service
+
+
+def activity(service) -> list[tuple]:
+    return sorted(
+        DailyActivity.objects.filter(service=service).values_list(
+            "person__employee_id", "identity", "day", "events", "qualifying_events",
+            "distinct_actions",
+        ),
+        key=lambda r: (r[0] or "", r[1], r[2]),
+    )  # fmt: skip
+
+
+def test_it_rolls_events_up_to_one_row_per_person_and_day(tmp_path, small_org, people_service):
+    rule_update(service=people_service, qualifying_actions="publish", min_active_days=1)
+    path = write(
+        tmp_path,
+        "usage.csv",
+        [
+            "timestamp,user,action",
+            "2026-03-02T09:00:00,P2@acme.test,open",
+            "2026-03-02T10:00:00,p2@acme.test,publish",
+            "2026-03-02T11:00:00,E3,open",
+            "2026-03-03T08:00:00Z,p2@acme.test,open",
+        ],
+    )
+    result = usage_ingest(path=path, service=people_service)
+    assert result.events == 4 and result.rows == 3 and result.unmatched == 0
+    assert activity(people_service) == [
+        ("E2", "", D(2026, 3, 2), 2, 1, 2),
+        ("E2", "", D(2026, 3, 3), 1, 0, 1),
+        ("E3", "", D(2026, 3, 2), 1, 0, 1),
+    ]
+
+
+def test_it_changes_nothing_when_the_same_file_is_imported_again(
+    tmp_path, small_org, people_service
+):
+    path = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open"])
+    usage_ingest(path=path, service=people_service)
+    again = usage_ingest(path=path, service=people_service)
+    assert again.duplicate
+    assert IngestBatch.objects.count() == 1
+    assert DailyActivity.objects.get().events == 1
+
+
+def test_a_file_covering_imported_days_replaces_them_or_adds_when_asked(
+    tmp_path, small_org, people_service
+):
+    first = write(
+        tmp_path,
+        "a.csv",
+        ["timestamp,user,action,count", "2026-03-02,p2@acme.test,open,3", "2026-03-03,p2@acme.test,open,1"],
+    )  # fmt: skip
+    usage_ingest(path=first, service=people_service)
+    second = write(
+        tmp_path, "b.csv", ["timestamp,user,action,count", "2026-03-02,p3@acme.test,open,2"]
+    )
+    usage_ingest(path=second, service=people_service)
+    assert [(r[0], r[2], r[3]) for r in activity(people_service)] == [
+        ("E2", D(2026, 3, 3), 1),
+        ("E3", D(2026, 3, 2), 2),
+    ]
+    third = write(
+        tmp_path, "c.csv", ["timestamp,user,action,count", "2026-03-02,p3@acme.test,open,5"]
+    )
+    usage_ingest(path=third, service=people_service, mode="add")
+    assert [(r[0], r[2], r[3]) for r in activity(people_service)] == [
+        ("E2", D(2026, 3, 3), 1),
+        ("E3", D(2026, 3, 2), 7),
+    ]
+
+
+def test_it_rejects_a_malformed_file_naming_row_and_column_and_writes_nothing(
+    tmp_path, small_org, people_service
+):
+    path = write(
+        tmp_path,
+        "bad.csv",
+        [
+            "timestamp,user,action,count",
+            "2026-03-02,p2@acme.test,open,1",
+            "yesterday,p2@acme.test,open,1",
+            "2026-03-02,,open,1",
+            "2026-03-02,p3@acme.test,open,-4",
+        ],
+    )
+    with pytest.raises(TableError) as info:
+        usage_ingest(path=path, service=people_service)
+    errors = [(e.row, e.column) for e in info.value.errors]
+    assert errors == [(3, "timestamp"), (4, "user"), (5, "count")]
+    assert "bad.csv, row 3, column 'timestamp'" in str(info.value.errors[0])
+    assert not DailyActivity.objects.exists() and not IngestBatch.objects.exists()
+
+    result = usage_ingest(path=path, service=people_service, skip_bad_rows=True)
+    assert result.skipped == 3 and result.rows == 1
+
+
+def test_it_refuses_a_file_without_the_adopter_column(tmp_path, small_org, service):
+    path = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open"])
+    with pytest.raises(TableError) as info:
+        usage_ingest(path=path, service=service)
+    assert "adopted by projects" in str(info.value)
+
+
+def test_it_reads_json_lines_and_parquet_with_a_column_mapping(tmp_path, small_org, people_service):
+    import duckdb
+
+    path = tmp_path / "u.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(e)
+            for e in [
+                {"when_it_was": "2026-03-02T09:00:00", "who": "p2@acme.test", "act": "open"},
+                {"when_it_was": "2026-03-04T09:00:00", "who": "E4", "act": "open", "count": 2},
+            ]
+        )
+    )
+    cols = {"timestamp": "when_it_was", "user": "who", "action": "act"}
+    result = usage_ingest(path=path, service=people_service, columns=cols)
+    assert result.rows == 2 and result.events == 3
+    parquet = tmp_path / "u.parquet"
+    duckdb.sql(
+        f"COPY (SELECT TIMESTAMP '2026-03-05 10:00:00' AS ts, 'p5@acme.test' AS email, "
+        f"'open' AS event) TO '{parquet}' (FORMAT parquet)"
+    )
+    result = usage_ingest(path=parquet, service=people_service)
+    assert result.rows == 1
+    assert DailyActivity.objects.filter(person__employee_id="E5", day=D(2026, 3, 5)).exists()
+
+
+def test_unmatched_identities_are_listed_and_their_activity_moves_when_mapped(
+    tmp_path, small_org, people_service
+):
+    path = write(
+        tmp_path,
+        "u.csv",
+        [
+            "timestamp,user,action",
+            "2026-03-02,stranger@acme.test,open",
+            "2026-03-02,stranger@acme.test,open",
+            "2026-03-09,Stranger@acme.test,open",
+            "2026-03-02,p2@acme.test,open",
+        ],
+    )
+    result = usage_ingest(path=path, service=people_service)
+    assert result.unmatched == 1
+    u = UnmatchedIdentity.objects.get()
+    assert (u.identity, u.events, u.first_day, u.last_day) == (
+        "stranger@acme.test", 3, D(2026, 3, 2), D(2026, 3, 9)
+    )  # fmt: skip
+    person = small_org["people"][1]  # E2, who already has activity on 2 March
+    unmatched_map(unmatched=u, person=person)
+    assert [(r[0], r[1], r[2], r[3]) for r in activity(people_service)] == [
+        ("E2", "", D(2026, 3, 2), 3),
+        ("E2", "", D(2026, 3, 9), 1),
+    ]
+    # The mapping holds for the next file.
+    later = write(
+        tmp_path, "v.csv", ["timestamp,user,action", "2026-03-16,stranger@acme.test,open"]
+    )
+    assert usage_ingest(path=later, service=people_service).unmatched == 0
+    assert DailyActivity.objects.filter(person=person, day=D(2026, 3, 16)).exists()
+
+
+def test_the_command_imports_a_file_and_reports_bad_rows(
+    tmp_path, small_org, people_service, capsys
+):
+    good = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open"])
+    call_command("ingest_usage", str(good), "--service", people_service.slug, verbosity=0)
+    assert "Imported 1 events as 1 adopter-days" in capsys.readouterr().out
+    bad = write(tmp_path, "v.csv", ["timestamp,user,action", "soon,p2@acme.test,open"])
+    with pytest.raises(CommandError, match="--skip-bad-rows"):
+        call_command("ingest_usage", str(bad), "--service", people_service.slug, verbosity=0)
+    assert "v.csv, row 2, column 'timestamp'" in capsys.readouterr().err
+
+
+def test_a_service_column_routes_events_and_unknown_services_are_errors(
+    tmp_path, small_org, people_service
+):
+    path = write(
+        tmp_path,
+        "u.csv",
+        ["timestamp,user,action,service", f"2026-03-02,p2@acme.test,open,{people_service.slug}",
+         "2026-03-02,p2@acme.test,open,no-such-service"],
+    )  # fmt: skip
+    with pytest.raises(TableError) as info:
+        usage_ingest(path=path)
+    assert [(e.row, e.column) for e in info.value.errors] == [(3, "service")]
