@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -441,6 +442,53 @@ def _levels(
     return levels
 
 
+class _PeopleInsert:
+    """One prepared INSERT run with executemany for new people.
+
+    bulk_create spends about two thirds of a 50,000-row import preparing values field by field
+    in Python; here the values are already clean (validated by the preview), so they go to the
+    database as they are. Fields the import does not set get their model default, so a field
+    added to Person later is still filled in.
+    """
+
+    SET = ("employee_id", "name", "email", "title", "location", "start_date", "active", "unit_id")
+
+    def __init__(self, now: dt.datetime) -> None:
+        ops = connection.ops
+        self.fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        self.sql = (
+            f"INSERT INTO {ops.quote_name(Person._meta.db_table)} ({columns}) VALUES ({marks})"
+        )
+        stamp = ops.adapt_datetimefield_value(now)
+        self.constants = {
+            f.attname: (
+                stamp
+                if f.attname in ("created_at", "updated_at")
+                else f.get_db_prep_save(f.get_default(), connection)
+            )
+            for f in self.fields
+            if f.attname not in self.SET and f.attname != "manager_id"
+        }
+        self.order = [f.attname for f in self.fields]
+
+    def run(self, chunk: list[tuple[int, str, dict[str, Any], str]], id_of: dict[str, int]) -> None:
+        adapt_date = connection.ops.adapt_datefield_value
+        params = []
+        for _, eid, values, manager in chunk:
+            row = {
+                **self.constants,
+                **values,
+                "employee_id": eid,
+                "manager_id": id_of.get(manager) if manager else None,
+            }
+            row["start_date"] = adapt_date(row["start_date"])
+            params.append([row[name] for name in self.order])
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, params)
+
+
 def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None) -> ImportResult:
     """Write a people plan in one transaction: all of it, or nothing."""
     refuse_if_errors(plan, "people")
@@ -454,20 +502,18 @@ def people_import_apply(*, plan: ImportPlan, progress: ProgressFn | None = None)
         # New people go in by management level, bosses first, so that each one is inserted
         # with its manager's id already known: no second pass over the new rows.
         id_of = dict(Person.objects.values_list("employee_id", "id"))
-        returns_ids = connection.features.can_return_rows_from_bulk_insert
+        insert = _PeopleInsert(now)
         for level in _levels(creates):
             for start in range(0, len(level), BATCH):
-                people = [
-                    Person(employee_id=eid, manager_id=id_of.get(manager), **values)
-                    for _, eid, values, manager in level[start : start + BATCH]
-                ]
-                Person.objects.bulk_create(people, batch_size=BATCH)
-                if returns_ids:
-                    id_of.update((p.employee_id, p.pk) for p in people)
-                done += len(people)
+                chunk = level[start : start + BATCH]
+                insert.run(chunk, id_of)
+                id_of.update(
+                    Person.objects.filter(
+                        employee_id__in=[eid for _, eid, _, _ in chunk]
+                    ).values_list("employee_id", "id")
+                )
+                done += len(chunk)
                 report(progress, "apply", done, total)
-            if not returns_ids:
-                id_of = dict(Person.objects.values_list("employee_id", "id"))
         for written in bulk_update_changes(Person, updates, now):
             done += written
             report(progress, "apply", done, total)
