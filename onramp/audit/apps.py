@@ -9,6 +9,8 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit and operations"
 
     def ready(self) -> None:
+        from onramp.audit import jobs
         from onramp.audit.registration import register_all
 
         register_all()
+        jobs.connect()
