@@ -211,3 +211,21 @@ def test_behind_a_proxy_the_client_address_is_the_last_forwarded_hop(settings):
     assert client_ip(request) == "10.0.0.1"  # not behind a proxy: the header is ignored
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert client_ip(request) == "203.0.113.7"
+
+
+def test_a_request_without_an_address_has_no_client_ip(settings):
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request.META["HTTP_X_FORWARDED_FOR"] = "not-an-address"
+    assert client_ip(request) is None
+
+
+def test_force_login_records_no_bogus_address(client_for, viewer):
+    # axes logs each sign-in with client_ip(); PostgreSQL's inet column refuses a non-address.
+    from axes.models import AccessLog
+
+    client_for(viewer)
+
+    assert AccessLog.objects.get().ip_address is None

@@ -9,6 +9,7 @@ ONRAMP_CACHE=database so that all processes share them (see docs/security.md).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -54,16 +55,20 @@ class Rate:
         return f"{self.limit} per {self.period} s"
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind a reverse proxy (ONRAMP_BEHIND_PROXY=true) it is the last
-    address the proxy appended to X-Forwarded-For; the earlier ones are set by the client and
-    cannot be trusted."""
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, or None when there is none (a request built in code). Behind a
+    reverse proxy (ONRAMP_BEHIND_PROXY=true) it is the last address the proxy appended to
+    X-Forwarded-For; the earlier ones are set by the client and cannot be trusted."""
+    candidate = request.META.get("REMOTE_ADDR", "")
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            candidate = hops[-1]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
 
 
 def rate_limit_hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int | None:
@@ -115,7 +120,7 @@ def rate_limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callabl
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             rate = _rates().get(scope)
             if rate is not None and request.method in methods:
-                retry = rate_limit_hit(scope, client_ip(request), rate)
+                retry = rate_limit_hit(scope, client_ip(request) or "unknown", rate)
                 if retry is not None:
                     return too_many_requests(request, retry, api=False)
             return view(request, *args, **kwargs)
@@ -142,7 +147,7 @@ class RateLimitMiddleware:
         rates = _rates()
         path = request.path_info
         if request.method == "POST" and path in self.LOGIN_PATHS and "login" in rates:
-            retry = rate_limit_hit("login", client_ip(request), rates["login"])
+            retry = rate_limit_hit("login", client_ip(request) or "unknown", rates["login"])
             if retry is not None:
                 return too_many_requests(request, retry, api=False)
         elif path.startswith("/api/") and "api" in rates:
@@ -159,7 +164,7 @@ class RateLimitMiddleware:
         session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if session:
             return "session:" + session
-        return "ip:" + client_ip(request)
+        return "ip:" + (client_ip(request) or "unknown")
 
 
 def content_security_policy(path: str) -> str:
