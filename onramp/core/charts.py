@@ -166,3 +166,122 @@ def line_chart(
         )
     out.append("</svg>")
     return mark_safe("".join(out))
+
+
+def heat_grid(
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    label: str,
+    high: float = 100,
+    unit: str = "%",
+    cell: int = 34,
+) -> SafeString:
+    """A rows x columns grid of cells shaded from white (0) to blue (`high`); None is grey.
+    Each cell shows its value and carries a <title> for hover and screen readers."""
+    left, top = 170, 34
+    width = left + cell * max(len(col_labels), 1) + 8
+    height = top + 22 * len(row_labels) + 8
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    for j, name in enumerate(col_labels):
+        x = left + j * cell + cell / 2
+        out.append(
+            f'<text x="{x:.1f}" y="{top - 8}" font-size="10" text-anchor="end" fill="#5d6778" transform="rotate(-35 {x:.1f} {top - 8})">{escape(name)}</text>'
+        )
+    for i, name in enumerate(row_labels):
+        y = top + i * 22
+        out.append(
+            f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end" fill="#1d2433">{escape(name[:24])}</text>'
+        )
+        for j, v in enumerate(values[i]):
+            x = left + j * cell
+            if v is None:
+                fill, text, colour = "#eef0f3", "", "#5d6778"
+            else:
+                share = max(0.0, min(1.0, v / high)) if high else 0.0
+                r, g, b = (int(255 - (255 - c) * share) for c in (36, 87, 197))
+                fill, text = f"#{r:02x}{g:02x}{b:02x}", _fmt(v)
+                colour = "#fff" if share > 0.55 else "#1d2433"
+            tip = f"{name}, {col_labels[j]}: {text + unit if text else 'no data'}"
+            out.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="20" rx="2" fill="{fill}"><title>{escape(tip)}</title></rect>'
+                f'<text x="{x + (cell - 2) / 2:.1f}" y="{y + 14}" font-size="10" text-anchor="middle" fill="{colour}">{text}</text>'
+            )
+    out.append("</svg>")
+    return mark_safe("".join(out))
+
+
+def band_chart(
+    x_labels: Sequence[str],
+    observed: Sequence[float | None],
+    expected: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    *,
+    label: str,
+    target: float | None = None,
+    unit: str = "%",
+    top_value: float = 100,
+    width: int = 640,
+    height: int = 240,
+) -> SafeString:
+    """Observed points as a line, a forecast as a dashed line inside a shaded band."""
+    left, right, top, bottom = 44, 40, 12, 46
+    n = max(len(x_labels), 1)
+
+    def px(i: int) -> float:
+        return left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5)
+
+    def py(v: float) -> float:
+        return top + (height - top - bottom) * (1 - max(0.0, min(top_value, v)) / top_value)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    for k in range(5):
+        v = top_value * k / 4
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{py(v):.1f}" y2="{py(v):.1f}" stroke="#e4e7ec"/>'
+            f'<text x="{left - 6}" y="{py(v) + 4:.1f}" font-size="11" text-anchor="end" fill="#5d6778">{_fmt(v)}</text>'
+        )
+    step = max(1, n // 8)
+    for i in range(0, n, step):
+        out.append(
+            f'<text x="{px(i):.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle" fill="#5d6778">{escape(x_labels[i])}</text>'
+        )
+    if low and high:
+        upper = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(high))
+        lower = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in reversed(list(enumerate(low))))
+        out.append(f'<polygon points="{upper} {lower}" fill="#2457c5" fill-opacity="0.15"/>')
+    if expected:
+        pts = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(expected))
+        out.append(
+            f'<polyline fill="none" stroke="#2457c5" stroke-width="2" stroke-dasharray="6 4" points="{pts}"/>'
+        )
+    seen = [(i, v) for i, v in enumerate(observed) if v is not None]
+    if seen:
+        pts = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in seen)
+        out.append(f'<polyline fill="none" stroke="#1f7a4d" stroke-width="2.5" points="{pts}"/>')
+    if target is not None:
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{py(target):.1f}" y2="{py(target):.1f}" stroke="#b4690e" stroke-dasharray="5 4"/>'
+            f'<text x="{width - right}" y="{py(target) - 4:.1f}" font-size="11" text-anchor="end" fill="#b4690e">target {_fmt(target)}{escape(unit)}</text>'
+        )
+    legend = (("observed", "#1f7a4d", ""), ("forecast", "#2457c5", ' stroke-dasharray="6 4"'))
+    for s, (name, colour, dash) in enumerate(legend):
+        x = left + s * 130
+        out.append(
+            f'<line x1="{x}" x2="{x + 14}" y1="{height - 12}" y2="{height - 12}" stroke="{colour}" stroke-width="2.5"{dash}/>'
+            f'<text x="{x + 18}" y="{height - 8}" font-size="12" fill="#1d2433">{name}</text>'
+        )
+    out.append(
+        f'<rect x="{left + 260}" y="{height - 18}" width="12" height="12" fill="#2457c5" fill-opacity="0.15"/>'
+        f'<text x="{left + 276}" y="{height - 8}" font-size="12" fill="#1d2433">80% band</text>'
+    )
+    out.append("</svg>")
+    return mark_safe("".join(out))
