@@ -42,8 +42,9 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(label="Export file", help_text="CSV (UTF-8) or XLSX, with a header row.")
     deactivate_missing = forms.BooleanField(
-        label="Mark people who are not in the file as inactive (people files only; nobody is "
-        "deleted)",
+        label="Deactivate people missing from the file",
+        help_text="People files only: whoever is not in the file is marked inactive. Nobody "
+        "is deleted.",
         required=False,
     )
 
