@@ -6,14 +6,16 @@ as `Authorization: Bearer onr_...`. Every endpoint declares its policy with `@ap
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, get_type_hints
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
+from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from onramp.core.access import PUBLIC, Policy, access
@@ -51,10 +53,8 @@ def api_access(policy: Policy) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         # ninja evaluates string annotations (`from __future__ import annotations`) in the
         # outermost wrapper's module, where the endpoint's schemas are unknown: resolve them here.
-        try:
+        with contextlib.suppress(NameError):
             fn.__annotations__ = get_type_hints(fn, include_extras=True)
-        except NameError:
-            pass
 
         @wraps(fn)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -78,6 +78,19 @@ class ErrorOut(Schema):
 def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     """Error responses an endpoint declares, e.g. `response={200: UnitOut, **errors(401, 403)}`."""
     return {code: ErrorOut for code in codes}
+
+
+# The largest id a database row can have (a signed 64-bit integer): bigger ones are refused as
+# input (422) rather than overflowing the database driver.
+MAX_ID = 2**63 - 1
+
+
+class Pages(PageNumberPagination):
+    """`?page=` (from 1) and `?page_size=` (at most 100) on every list endpoint."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=100)
 
 
 class OnrampAPI(NinjaAPI):

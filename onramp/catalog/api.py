@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from onramp.api import api_access, errors
+from onramp.api import Pages, api_access, errors
 from onramp.catalog import selectors, services
 from onramp.catalog.models import AdopterKind, Lifecycle, Service, ServiceVersion
 from onramp.core.access import MANAGE, READ, ensure
@@ -90,8 +90,8 @@ class ServiceIn(Schema):
     sponsor: str | None = Field(None, description="Employee id or email of the sponsor.")
     lifecycle: Lifecycle = Lifecycle.DESIGNED
     adopter_kind: AdopterKind = AdopterKind.PEOPLE
-    adoption_target_pct: float = Field(85, ge=0, le=100)
-    adoption_target_weeks: int = Field(12, ge=1, le=32767)
+    adoption_target_pct: float = Field(85, ge=0, le=100, strict=True)
+    adoption_target_weeks: int = Field(12, ge=1, le=32767, strict=True)
 
 
 class ServicePatch(Schema):
@@ -108,8 +108,8 @@ class ServicePatch(Schema):
     sponsor: str | None = Field(None, description="Employee id or email; null removes it.")
     lifecycle: Lifecycle | None = None
     adopter_kind: AdopterKind | None = None
-    adoption_target_pct: float | None = Field(None, ge=0, le=100)
-    adoption_target_weeks: int | None = Field(None, ge=1, le=32767)
+    adoption_target_pct: float | None = Field(None, ge=0, le=100, strict=True)
+    adoption_target_weeks: int | None = Field(None, ge=1, le=32767, strict=True)
 
 
 class ServiceFilters(Schema):
@@ -183,7 +183,7 @@ def _reload(service: Service) -> Service:
 
 
 @router.get("/services", response={200: list[ServiceOut], **errors(401, 403, 422)})
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def service_list(request: HttpRequest, filters: Query[ServiceFilters]) -> QuerySet[Service]:
     return selectors.service_list(
@@ -257,7 +257,7 @@ def service_restore(request: HttpRequest, slug: str) -> Service:
     "/services/{slug:slug}/versions",
     response={200: list[VersionOut], **errors(401, 403, 404, 422)},
 )
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def service_version_list(request: HttpRequest, slug: str) -> QuerySet[ServiceVersion]:
     return _service_for(request, slug).versions.all()

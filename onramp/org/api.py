@@ -11,12 +11,12 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from onramp.api import ErrorOut, api_access, errors
+from onramp.api import MAX_ID, ErrorOut, Pages, api_access, errors
 from onramp.core.access import ADMIN, READ
 from onramp.org import selectors, services
 from onramp.org.models import OrgUnit, Person, Project, ProjectStatus, UnitKind
@@ -72,19 +72,21 @@ class UnitIn(Schema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind = UnitKind.TEAM
-    parent_id: int | None = None
+    parent_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class UnitPatch(Schema):
     code: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: UnitKind | None = None
-    parent_id: int | None = None
+    parent_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class UnitFilters(Schema):
     q: str = Field("", description="Part of the name, or the exact code.")
-    parent: int | None = Field(None, description="Only the direct children of this unit id.")
+    parent: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Only the direct children of this unit id."
+    )
     kind: UnitKind | None = None
 
 
@@ -111,8 +113,8 @@ class PersonIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field("", max_length=254)
     title: str = Field("", max_length=200)
-    unit_id: int | None = None
-    manager_id: int | None = None
+    unit_id: int | None = Field(None, ge=1, le=MAX_ID)
+    manager_id: int | None = Field(None, ge=1, le=MAX_ID)
     location: str = Field("", max_length=120)
     start_date: dt.date | None = None
     active: bool = True
@@ -123,8 +125,8 @@ class PersonPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
     title: str | None = Field(None, max_length=200)
-    unit_id: int | None = None
-    manager_id: int | None = None
+    unit_id: int | None = Field(None, ge=1, le=MAX_ID)
+    manager_id: int | None = Field(None, ge=1, le=MAX_ID)
     location: str | None = Field(None, max_length=120)
     start_date: dt.date | None = None
     active: bool | None = None
@@ -132,7 +134,9 @@ class PersonPatch(Schema):
 
 class PeopleFilters(Schema):
     q: str = Field("", description="Words matched against name, email, title, location, id.")
-    unit: int | None = Field(None, description="Unit id; people in units below it count too.")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id; people in units below it count too."
+    )
     active: bool | None = Field(None, description="true: active only; false: left only.")
 
 
@@ -149,7 +153,9 @@ class ProjectOut(Schema):
 
 class ProjectFilters(Schema):
     q: str = Field("", description="Part of the code or the name.")
-    unit: int | None = Field(None, description="Unit id; projects of units below it count too.")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id; projects of units below it count too."
+    )
     status: ProjectStatus | None = None
 
 
@@ -217,7 +223,7 @@ def _person_ref(field: str, pk: int | None) -> Person | None:
 
 
 @router.get("/units", response={200: list[UnitOut], **errors(401, 403, 422)})
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> QuerySet[OrgUnit]:
     qs = selectors.unit_list(query=filters.q.strip())
@@ -230,7 +236,7 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> QuerySet[Org
 
 @router.get("/units/{int:unit_id}", response={200: UnitDetailOut, **errors(401, 403, 404, 422)})
 @api_access(READ)
-def unit_detail(request: HttpRequest, unit_id: int) -> OrgUnit:
+def unit_detail(request: HttpRequest, unit_id: int = Path(..., le=MAX_ID)) -> OrgUnit:
     return _get_unit(unit_id)
 
 
@@ -248,7 +254,9 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Status:
 
 @router.patch("/units/{int:unit_id}", response={200: UnitDetailOut, **errors(401, 403, 404, 422)})
 @api_access(ADMIN)
-def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> OrgUnit:
+def unit_update(
+    request: HttpRequest, payload: UnitPatch, unit_id: int = Path(..., le=MAX_ID)
+) -> OrgUnit:
     unit = _get_unit(unit_id)
     given = payload.dict(exclude_unset=True)
     parent = _unit_ref("parent_id", given["parent_id"]) if "parent_id" in given else unit.parent
@@ -266,7 +274,7 @@ def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> OrgUn
 
 
 @router.get("/people", response={200: list[PersonOut], **errors(401, 403, 422)})
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def person_list(request: HttpRequest, filters: Query[PeopleFilters]) -> QuerySet[Person]:
     qs = selectors.person_search(
@@ -279,7 +287,7 @@ def person_list(request: HttpRequest, filters: Query[PeopleFilters]) -> QuerySet
 
 @router.get("/people/{int:person_id}", response={200: PersonOut, **errors(401, 403, 404, 422)})
 @api_access(READ)
-def person_detail(request: HttpRequest, person_id: int) -> Person:
+def person_detail(request: HttpRequest, person_id: int = Path(..., le=MAX_ID)) -> Person:
     return _get_person(person_id)
 
 
@@ -295,7 +303,9 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Status:
 
 @router.patch("/people/{int:person_id}", response={200: PersonOut, **errors(401, 403, 404, 422)})
 @api_access(ADMIN)
-def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+def person_update(
+    request: HttpRequest, payload: PersonPatch, person_id: int = Path(..., le=MAX_ID)
+) -> Person:
     person = _get_person(person_id)
     fields = payload.dict(exclude_unset=True)
     if "unit_id" in fields:
@@ -314,7 +324,7 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 
 @router.get("/projects", response={200: list[ProjectOut], **errors(401, 403, 422)})
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def project_list(request: HttpRequest, filters: Query[ProjectFilters]) -> QuerySet[Project]:
     unit = _unit_ref("unit", filters.unit)

@@ -232,3 +232,10 @@ def test_session_writes_need_the_csrf_token(owner, service):
     assert response.status_code == 403
     service.refresh_from_db()
     assert service.summary != "forged"
+
+
+def test_it_refuses_a_boolean_as_the_adoption_target(client_for, owner):
+    response = _send(
+        client_for(owner), "post", "/api/v1/services", {"name": "X", "adoption_target_pct": False}
+    )
+    assert response.status_code == 422

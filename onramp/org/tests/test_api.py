@@ -381,3 +381,10 @@ def test_the_docs_page_loads_swagger_from_this_server_not_a_cdn(client):
     assert response.status_code == 200
     assert '<script src="/static/ninja/swagger-ui-bundle.js">' in body
     assert "https://" not in body and "http://" not in body
+
+
+def test_a_page_or_an_id_too_large_for_the_database_is_refused_with_422(viewer_api, small_org):
+    assert viewer_api.get("/api/v1/units", {"page": 10**30}).status_code == 422
+    assert viewer_api.get("/api/v1/units", {"page_size": 1000}).status_code == 422
+    assert viewer_api.get(f"/api/v1/units/{10**30}").status_code == 422
+    assert viewer_api.get("/api/v1/people", {"unit": 10**30}).status_code == 422
