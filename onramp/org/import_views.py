@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,13 +26,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onramp.core.access import ADMIN, access
-from onramp.core.tabular import SUPPORTED, Table, TableError, read_table
+from onramp.core.tabular import SUPPORTED, Table, TableError, csv_response, read_table
 from onramp.org import importers
 from onramp.org.importers import KINDS, ImportPlan, ImportRefused
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 DONE_URL = {"people": "org:people", "units": "org:unit_tree", "projects": "org:projects"}
 MAX_CHANGES_SHOWN = 200
+UPLOAD_TTL_SECONDS = 24 * 3600
+TEMPLATE_SKIP = {"first_name", "last_name", "unit_path"}
 
 
 class ImportUploadForm(forms.Form):
@@ -61,7 +64,19 @@ class Upload:
     path: Path
 
 
+def _prune_uploads() -> None:
+    """Forget uploads that were previewed but never applied, a day after."""
+    root = _imports_root()
+    if not root.is_dir():
+        return
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _store_upload(kind: str, filename: str, data: bytes, user_id: int) -> Upload:
+    _prune_uploads()
     token = secrets.token_urlsafe(24)
     folder = _imports_root() / token
     folder.mkdir(parents=True, mode=0o700)
@@ -112,6 +127,11 @@ def _crumbs(*extra: tuple[str, str | None]) -> list[tuple[str, str | None]]:
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "people")
+    template = request.GET.get("template", "")
+    if template in KINDS:
+        # An empty file with the first header each field accepts (alternatives left out).
+        headers = [s.aliases[0] for s in KINDS[template][1] if s.name not in TEMPLATE_SKIP]
+        return csv_response(f"onramp-{template}-template.csv", headers, [])
     form = ImportUploadForm(
         request.POST or None,
         request.FILES or None,

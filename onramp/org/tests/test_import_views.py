@@ -173,3 +173,25 @@ def test_an_unknown_or_malformed_token_is_not_found(client_for, admin_user, db):
     client = client_for(admin_user)
     assert client.get("/org/import/" + "a" * 32 + "/").status_code == 404
     assert client.get("/org/import/..%2F..%2Fetc/").status_code == 404
+
+
+def test_the_upload_page_offers_a_csv_template_per_kind(client_for, admin_user):
+    response = client_for(admin_user).get("/org/import/?template=people")
+    assert response["Content-Type"].startswith("text/csv")
+    header = response.content.decode().splitlines()[0]
+    assert header == (
+        "Employee ID,Full name,Work email,Job title,Department,Manager ID,Location,Hire date,Status"
+    )
+
+
+def test_uploads_never_applied_are_forgotten_after_a_day(client_for, admin_user, media_root, db):
+    import os
+    import time
+
+    client = client_for(admin_user)
+    old = upload(client, f"{HEADER}\nN1,Nina,,,,\n")["Location"].split("/")[3]
+    day_ago = time.time() - 25 * 3600
+    os.utime(media_root / "imports" / old, (day_ago, day_ago))
+    upload(client, f"{HEADER}\nN2,Nils,,,,\n")
+    assert not (media_root / "imports" / old).exists()
+    assert client.get(f"/org/import/{old}/").status_code == 404
