@@ -94,7 +94,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: Django calls it inside its `except` block, so the error is in sys.exc_info()."""
     exc = sys.exc_info()[1]
     if is_database_outage(exc):
-        # Django has already logged it as an internal server error.
+        # Django logs it (with its traceback) once this handler returns.
         return database_unavailable(request)
     if wants_json(request):
         return JsonResponse(
