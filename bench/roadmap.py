@@ -70,7 +70,9 @@ def build() -> dict[str, int]:
         admin = user_create(username="bench", password=None, role="admin")
         company = OrgUnit.objects.create(code="C", name="Company", kind="company")
         divisions = [
-            OrgUnit.objects.create(code=f"D{i}", name=f"Division {i}", kind="division", parent=company)
+            OrgUnit.objects.create(
+                code=f"D{i}", name=f"Division {i}", kind="division", parent=company
+            )
             for i in range(6)
         ]
         departments = [
@@ -97,9 +99,14 @@ def build() -> dict[str, int]:
         )
         waves = 0
         for s in range(30):
-            service = Service.objects.create(name=f"Service {s:02d}", slug=f"service-{s:02d}", owner=admin)
+            service = Service.objects.create(
+                name=f"Service {s:02d}", slug=f"service-{s:02d}", owner=admin
+            )
             rollout = Rollout.objects.create(
-                service=service, name=f"Rollout {s:02d}", owner=admin, status="active",
+                service=service,
+                name=f"Rollout {s:02d}",
+                owner=admin,
+                status="active",
                 adoption_target_pct=Decimal("85"),
             )
             rollout.units.set([company])
@@ -107,9 +114,12 @@ def build() -> dict[str, int]:
             for w in range(5):
                 ws = first + dt.timedelta(weeks=7 * w)
                 wave = Wave.objects.create(
-                    rollout=rollout, order=w + 1, kind="pilot" if w == 0 else "wave",
+                    rollout=rollout,
+                    order=w + 1,
+                    kind="pilot" if w == 0 else "wave",
                     name="Pilot" if w == 0 else f"Wave {w}",
-                    start_date=ws, go_live_date=ws + dt.timedelta(days=14),
+                    start_date=ws,
+                    go_live_date=ws + dt.timedelta(days=14),
                     end_date=ws + dt.timedelta(weeks=6, days=-1),
                     status="closed" if w < 2 else "planned",
                 )
@@ -118,15 +128,23 @@ def build() -> dict[str, int]:
                 waves += 1
                 for m in range(3):
                     Milestone.objects.create(
-                        rollout=rollout, wave=wave, name=f"Milestone {m}",
+                        rollout=rollout,
+                        wave=wave,
+                        name=f"Milestone {m}",
                         planned_date=ws + dt.timedelta(days=10 * m),
                         actual_date=ws + dt.timedelta(days=10 * m + (m % 2)) if w < 2 else None,
                     )
                 gate = Gate.objects.create(
-                    rollout=rollout, wave=wave, name=f"Gate {w}",
+                    rollout=rollout,
+                    wave=wave,
+                    name=f"Gate {w}",
                     gate_date=wave.end_date + dt.timedelta(days=1),
                 )
-                for key in ("rollout.target_population", "rollout.milestones_on_time", "org.headcount"):
+                for key in (
+                    "rollout.target_population",
+                    "rollout.milestones_on_time",
+                    "org.headcount",
+                ):
                     GateCriterion.objects.create(gate=gate, metric_key=key, threshold=1)
                 if w < 2:
                     GateEvaluation.objects.create(
@@ -172,7 +190,10 @@ def main() -> None:
         setup(tmp / "var")
         t0 = time.perf_counter()
         sizes = build()
-        print(f"Built in {time.perf_counter() - t0:.1f} s: " + ", ".join(f"{v} {k}" for k, v in sizes.items()))
+        print(
+            f"Built in {time.perf_counter() - t0:.1f} s: "
+            + ", ".join(f"{v} {k}" for k, v in sizes.items())
+        )
         from django.test import Client
 
         from onramp.core.models import User
@@ -182,14 +203,21 @@ def main() -> None:
         cases = [
             ("baseline: bare page", "/rollouts/calendar/"),
             ("roadmap, all rollouts", "/rollouts/"),
-            ("heatmap, 500 units x 26 weeks", "/rollouts/change-load/?depth=all&weeks=26&start=2026-03-02"),
+            (
+                "heatmap, 500 units x 26 weeks",
+                "/rollouts/change-load/?depth=all&weeks=26&start=2026-03-02",
+            ),
             ("heatmap as it opens", "/rollouts/change-load/?start=2026-03-02"),
         ]
         results = {name: timed(client, url, args.runs) for name, url in cases}
         base = results["baseline: bare page"][0]
-        print(f"\n{'page':34} {'median ms':>10} {'p90 ms':>8} {'queries':>8} {'KB':>7} {'x base':>7}")
+        print(
+            f"\n{'page':34} {'median ms':>10} {'p90 ms':>8} {'queries':>8} {'KB':>7} {'x base':>7}"
+        )
         for name, (median, p90, queries, size) in results.items():
-            print(f"{name:34} {median:10.1f} {p90:8.1f} {queries:8d} {size / 1024:7.0f} {median / base:7.1f}")
+            print(
+                f"{name:34} {median:10.1f} {p90:8.1f} {queries:8d} {size / 1024:7.0f} {median / base:7.1f}"
+            )
         worst = max(results[n][0] for n in results if not n.startswith("baseline"))
         verdict = "within" if worst < 300 else "OVER"
         print(f"\nSlowest page median {worst:.0f} ms: {verdict} the 300 ms budget.")

@@ -52,22 +52,22 @@ def wave_activities(start: dt.date, end: dt.date) -> Iterable[ChangeActivity]:
         Wave.objects.filter(start_date__lte=end, end_date__gte=start)
         .exclude(status__in=IDLE_WAVE_STATUSES)
         .exclude(rollout__status__in=IDLE_ROLLOUT_STATUSES)
-        .select_related("rollout__service")
-        .only("id", "name", "start_date", "end_date", "rollout__service__name")
     )
     units_by_wave: dict[int, set[int]] = defaultdict(set)
     for wave_id, unit_id in Wave.units.through.objects.filter(wave__in=waves).values_list(
         "wave_id", "orgunit_id"
     ):
         units_by_wave[wave_id].add(unit_id)
-    for wave in waves:
+    for wave_id, name, first, last, service in waves.values_list(
+        "id", "name", "start_date", "end_date", "rollout__service__name"
+    ):
         yield ChangeActivity(
             "wave",
-            f"{wave.rollout.service.name}: {wave.name}",
-            frozenset(units_by_wave.get(wave.id, ())),
-            wave.start_date,
-            wave.end_date,
-            key=f"wave:{wave.id}",
+            f"{service}: {name}",
+            frozenset(units_by_wave.get(wave_id, ())),
+            first,
+            last,
+            key=f"wave:{wave_id}",
         )
 
 
@@ -75,20 +75,37 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+@dataclass(frozen=True)
+class UnitRow:
+    """An org unit as the heatmap needs it (plain values: no model instances for 500 units)."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    path: str
+    depth: int
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass
 class UnitTree:
     """All units in memory, with their descendants on demand (memoised)."""
 
-    units: list[OrgUnit]
+    units: list[UnitRow]
     index: dict[int, int] = field(default_factory=dict)
     children: dict[int, list[int]] = field(default_factory=dict)
     _below: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> UnitTree:
-        units = list(
-            OrgUnit.objects.only("id", "name", "parent_id", "path", "depth").order_by("path")
-        )
+        units = [
+            UnitRow(*row)
+            for row in OrgUnit.objects.order_by("path").values_list(
+                "id", "name", "parent_id", "path", "depth"
+            )
+        ]
         tree = cls(units)
         tree.index = {u.id: i for i, u in enumerate(units)}
         children: dict[int, list[int]] = defaultdict(list)
@@ -119,30 +136,28 @@ class UnitTree:
 @dataclass
 class ChangeLoad:
     weeks: list[dt.date]  # Mondays
-    units: list[OrgUnit]
+    units: list[UnitRow]
     load: np.ndarray  # units x weeks
     capacity: np.ndarray  # units
     activities: list[ChangeActivity] = field(default_factory=list)
-    by_row: dict[int, list[int]] = field(default_factory=dict)  # unit row -> activity indexes
+    # unit row -> (first week, last week, activity index) of each activity reaching it
+    by_row: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
 
     def cell(self, unit_row: int, week: int) -> int:
         return int(self.load[unit_row, week])
 
     def labels_for(self, unit_row: int, week: int, limit: int = 4) -> list[str]:
         """The activities reaching a unit in a week (computed on demand: only shown cells ask)."""
-        monday = self.weeks[week]
-        sunday = monday + dt.timedelta(days=6)
         out = []
-        for i in self.by_row.get(unit_row, ()):
-            a = self.activities[i]
-            if a.start <= sunday and a.end >= monday:
-                out.append(a.label)
+        for w0, w1, i in self.by_row.get(unit_row, ()):
+            if w0 <= week <= w1:
+                out.append(self.activities[i].label)
                 if len(out) >= limit:
                     break
         return out
 
 
-def _capacities(units: list[OrgUnit], default: int) -> np.ndarray:
+def _capacities(units: list[UnitRow], default: int) -> np.ndarray:
     overrides = dict(UnitCapacity.objects.values_list("unit_id", "capacity"))
     return np.array([overrides.get(u.id, default) for u in units], dtype=np.int32)
 
@@ -169,7 +184,7 @@ def change_load(
     for source in _SOURCES.values():
         activities.extend(a for a in source(first, last) if a.key not in excluded)
     activities.extend(extra)
-    by_row: dict[int, list[int]] = defaultdict(list)
+    by_row: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     kept: list[ChangeActivity] = []
     for activity in activities:
         if activity.end < first or activity.start > last:
@@ -182,8 +197,9 @@ def change_load(
         load[np.array(rows)[:, None], np.arange(w0, w1 + 1)[None, :]] += 1
         index = len(kept)
         kept.append(activity)
+        entry = (w0, w1, index)
         for r in rows:
-            by_row[r].append(index)
+            by_row[r].append(entry)
     return ChangeLoad(
         week_list, tree.units, load, _capacities(tree.units, default_capacity), kept, by_row
     )
@@ -191,7 +207,7 @@ def change_load(
 
 @dataclass(frozen=True)
 class Overload:
-    unit: OrgUnit
+    unit: UnitRow
     week: dt.date
     load: int
     capacity: int

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
-import numpy as np
 from django.utils.safestring import SafeString, mark_safe
 
 from onramp.rollout.changeload import ChangeLoad
@@ -239,9 +238,16 @@ def heatmap_svg(
                 f'<text x="{x + 1}" y="{head - 9}" font-size="9.5" fill="#98a2b3">w{monday.isocalendar()[1]}</text>'
             )
     half = cell_w / 2 - 1
+    week_text = [f"{m:%d %b %Y}" for m in data.weeks]
+    xs = [label_width + w * cell_w for w in range(weeks)]
+    # Cells repeat the same few (activities, load, capacity) combinations: build each text once.
+    label_text: dict[tuple[str, ...], str] = {}
+    style: dict[tuple[int, int], tuple[str, str]] = {}
+    loads = data.load.tolist()
     for i, r in enumerate(rows):
         unit = data.units[r]
         y = head + i * cell_h
+        ty = y + 12
         indent = 6 + 12 * (unit.depth - min_depth)
         cap = int(data.capacity[r])
         name = _e(unit.name)
@@ -249,22 +255,30 @@ def heatmap_svg(
             f'<text x="{indent}" y="{y + 13}" font-size="11.5" fill="#344054">'
             f"{_e(_clip(unit.name, 30 - (indent // 8)))}<title>{name}: capacity {cap} a week</title></text>"
         )
-        line = data.load[r]
-        for w in np.flatnonzero(line):
-            load = int(line[w])
-            x = label_width + int(w) * cell_w
-            labels = data.labels_for(r, int(w))
+        line = loads[r]
+        acts = data.by_row.get(r, ())
+        for w in range(weeks):
+            load = line[w]
+            if not load:
+                continue
+            labels = tuple(data.activities[a].label for w0, w1, a in acts if w0 <= w <= w1)[:4]
+            text = label_text.get(labels)
+            if text is None:
+                text = label_text[labels] = _e("; ".join(labels))
             more = load - len(labels)
-            tip = f"{name}, week of {data.weeks[w]:%d %b %Y}: {load} of {cap}. " + _e(
-                "; ".join(labels)
-            )
-            if more > 0:
-                tip += f"; and {more} more"
+            colours = style.get((load, cap))
+            if colours is None:
+                colours = style[(load, cap)] = (
+                    heat_colour(load, cap),
+                    "#fff" if load > cap * 1.5 else "#101828",
+                )
+            x = xs[w]
             out.append(
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{heat_colour(load, cap)}"><title>{tip}</title></rect>'
-                f'<text x="{x + half}" y="{y + 12}" font-size="10" text-anchor="middle" '
-                f'fill="{"#fff" if load > cap * 1.5 else "#101828"}" pointer-events="none">{load}</text>'
+                f'fill="{colours[0]}"><title>{name}, week of {week_text[w]}: {load} of {cap}. '
+                f"{text}{f'; and {more} more' if more > 0 else ''}</title></rect>"
+                f'<text x="{x + half}" y="{ty}" font-size="10" text-anchor="middle" '
+                f'fill="{colours[1]}" pointer-events="none">{load}</text>'
             )
     if today is not None and data.weeks and data.weeks[0] <= today:
         w = (today - data.weeks[0]).days // 7

@@ -425,6 +425,9 @@ class Lesson(TimeStampedModel):
 class CalendarToken(models.Model):
     """A per-user secret for the iCalendar subscription URL. Only its SHA-256 is stored."""
 
+    # The audit trail records who made or stopped a link, not the hash or each calendar poll.
+    audit_exclude_fields = ["token_hash", "last_used_at"]
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
     )

@@ -81,7 +81,7 @@ def _roadmap_page(request: HttpRequest, *, service: Service | None) -> HttpRespo
             "rows": rows,
             "svg": roadmap_svg(rollouts, today=today) if rollouts else None,
             "filters": f,
-            "services": list(service_list(user=request.user)),
+            "services": list(service_list(user=request.user).values("slug", "name")),
             "divisions": selectors.divisions(),
             "statuses": RolloutStatus.choices,
             "can_create": service is not None and service_can_edit(request.user, service),
