@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from django.conf import settings
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 
 def onramp(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -115,3 +119,43 @@ def test_env_example_lists_every_environment_variable_onramp_reads():
     assert read, "found no environment variables at all: the pattern above is out of date"
     missing = sorted(read - listed - {"DJANGO_SETTINGS_MODULE"})
     assert not missing, f"add these to .env.example, each with a comment: {missing}"
+
+
+def read_lock() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in (Path(settings.BASE_DIR) / "requirements.lock").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "-")):
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock: {line!r} is not pinned as name==version"
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_requirements_lock_pins_every_dependency_of_pyproject_within_its_range():
+    project = tomllib.loads((Path(settings.BASE_DIR) / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    wanted += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
+    pins = read_lock()
+
+    problems = [
+        f"{req}: " + (f"locked at {pins[name]}" if name in pins else "not in the lock")
+        for req in wanted
+        if (name := canonicalize_name(req.name)) not in pins
+        or not req.specifier.contains(pins[name], prereleases=True)
+    ]
+
+    assert not problems, f"run `make lock`, or append the pins: {problems}"
+
+
+def test_the_installed_packages_are_the_locked_versions():
+    stale = []
+    for name, version in read_lock().items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = "missing"
+        if installed != version:
+            stale.append(f"{name}: locked {version}, installed {installed}")
+
+    assert not stale, f"run `make install` (or fix requirements.lock): {stale}"
