@@ -340,6 +340,13 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilters]) -> QueryS
 # --- people import -------------------------------------------------------------------------
 
 
+IMPORT_MAP = Form(
+    [],
+    description="Repeatable field=Header, e.g. email=Mail: which column holds a field when its "
+    "name is not one Onramp recognises (field= with no header leaves the field out).",
+)
+
+
 def _import_refused(detail: str, row_errors: list) -> Status:
     return Status(
         422,
@@ -363,19 +370,32 @@ def people_import(
     file: File[UploadedFile],
     dry_run: Form[bool] = True,
     deactivate_missing: Form[bool] = False,
+    map: list[str] = IMPORT_MAP,  # the CLI's --map, under the same name
 ) -> Status | dict[str, object]:
     """Import people from an HRIS export (CSV or XLSX), as the import page and the
     `onramp import people` command do. Nothing is written while `dry_run` is true (the default);
     a file with any error is refused whole, with every error listed."""
     from onramp.core.tabular import TableError, read_table
-    from onramp.org.importers import ImportRefused, people_import_apply, people_import_preview
+    from onramp.org.importers import (
+        ImportRefused,
+        parse_map_options,
+        people_import_apply,
+        people_import_preview,
+    )
+
+    try:
+        mapping = parse_map_options(map)
+    except ValueError as exc:
+        raise ValidationError({"map": [str(exc)]}) from None
 
     name = file.name or "upload.csv"
     try:
         table = read_table(file, filename=name)
     except TableError as exc:
         return _import_refused("The file cannot be read: fix it and send it again.", exc.errors)
-    plan = people_import_preview(table=table, deactivate_missing=deactivate_missing)
+    plan = people_import_preview(
+        table=table, mapping=mapping, deactivate_missing=deactivate_missing
+    )
     if plan.errors:
         return _import_refused(
             f"{len(plan.errors)} problem(s) in {plan.file}: nothing was written. Fix them and "

@@ -388,3 +388,23 @@ def test_a_page_or_an_id_too_large_for_the_database_is_refused_with_422(viewer_a
     assert viewer_api.get("/api/v1/units", {"page_size": 1000}).status_code == 422
     assert viewer_api.get(f"/api/v1/units/{10**30}").status_code == 422
     assert viewer_api.get("/api/v1/people", {"unit": 10**30}).status_code == 422
+
+
+def test_an_import_maps_a_column_with_an_unusual_name(admin_api, small_org):
+    odd = "Employee ID,Full name,Courriel\nE100,Ina Import,ina@acme.test\n"
+    response = admin_api.post(
+        "/api/v1/people/import",
+        {
+            "file": SimpleUploadedFile("hris.csv", odd.encode(), "text/csv"),
+            "dry_run": "false",
+            "map": ["email=Courriel"],
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert Person.objects.get(employee_id="E100").email == "ina@acme.test"
+
+
+def test_an_import_refuses_a_mapping_it_cannot_read(admin_api, small_org):
+    response = _upload(admin_api, CSV, map="email")
+    assert response.status_code == 422
+    assert "field=Header" in response.json()["detail"]["map"][0]
