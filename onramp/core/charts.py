@@ -180,7 +180,7 @@ def heat_grid(
 ) -> SafeString:
     """A rows x columns grid of cells shaded from white (0) to blue (`high`); None is grey.
     Each cell shows its value and carries a <title> for hover and screen readers."""
-    left, top = 170, 34
+    left, top = 170, 48
     width = left + cell * max(len(col_labels), 1) + 8
     height = top + 22 * len(row_labels) + 8
     out = [
