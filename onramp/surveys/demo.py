@@ -20,6 +20,7 @@ from onramp.surveys.models import (
 )
 from onramp.surveys.services import survey_create
 from onramp.surveys.services.building import questions_copy
+from onramp.surveys.services.responding import place_in_unit
 
 if TYPE_CHECKING:
     from onramp.demo.context import DemoContext
@@ -206,17 +207,14 @@ def build(ctx: DemoContext) -> None:
 
 
 def _coarse_units(invitees_per_unit: Counter[int], min_group: int) -> dict[int, int | None]:
-    """For each invitee's unit, the lowest unit (itself or an ancestor) holding at least
-    min_group invitees: where an anonymous response may be placed."""
+    """For each invitee's unit, where an anonymous response from it is placed (the rule of
+    onramp.surveys.services.responding.place_in_unit)."""
     from onramp.org.models import OrgUnit
 
-    units = OrgUnit.objects.in_bulk()
-    total: Counter[int] = Counter()
+    paths = dict(OrgUnit.objects.values_list("id", "path"))
+    subtree: Counter[str] = Counter()
     for unit_id, n in invitees_per_unit.items():
-        for ancestor in [*units[unit_id].ancestor_ids(), unit_id]:
-            total[ancestor] += n
-    result = {}
-    for unit_id in invitees_per_unit:
-        chain = [*units[unit_id].ancestor_ids(), unit_id][::-1]
-        result[unit_id] = next((u for u in chain if total[u] >= min_group), None)
-    return result
+        parts = paths[unit_id].strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            subtree["/" + "/".join(parts[:i]) + "/"] += n
+    return {u: place_in_unit(subtree, paths[u], min_group) for u in invitees_per_unit}

@@ -47,7 +47,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         posted = _form_data(request)
         try:
-            response_submit(raw_token=token, answers=posted)
+            response_submit(raw_token=token, answers=posted, invitation=invitation)
         except InvalidToken:
             return _invalid(request)
         except ValidationError as exc:

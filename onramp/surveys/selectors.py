@@ -253,7 +253,9 @@ def survey_results(survey: Survey) -> SurveyResults:
                 # Sorted, never in arrival order (which could be matched to who answered when);
                 # identical comments are counted once with their number.
                 entry["comments"] = sorted(texts)
-                entry["comment_counts"] = sorted(Counter(texts).items(), key=lambda kv: (-kv[1], kv[0]))
+                entry["comment_counts"] = sorted(
+                    Counter(texts).items(), key=lambda kv: (-kv[1], kv[0])
+                )
         else:
             continue
         questions.append(entry)

@@ -161,6 +161,10 @@ def survey_distribute(
             body=body,
         )
         invited += 1
+    if invited:
+        from onramp.surveys.services.responding import survey_shape_forget
+
+        survey_shape_forget(survey.pk)
     if survey.status == SurveyStatus.DRAFT and invited:
         from onramp.surveys.services.building import survey_open
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from onramp.core.outbox import outbox_enqueue
-from onramp.org.models import OrgUnit, Person
-from onramp.org.selectors import unit_descendant_ids
+from onramp.org.models import Person
 from onramp.surveys.models import (
     Anonymity,
     Answer,
@@ -34,12 +36,15 @@ def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitatio
     """The open, unanswered invitation behind a raw token, or InvalidToken."""
     if not raw or len(raw) > 100:
         raise InvalidToken
-    invitation = (
-        Invitation.objects.select_related("survey", "survey__service", "person")
-        .filter(token_hash=hash_survey_token(raw))
-        .first()
-    )
-    if invitation is None or invitation.responded:
+    try:
+        # get() on the unique hash: first() would add ORDER BY id, which SQLite may answer by
+        # scanning the table in id order instead of using the index.
+        invitation = Invitation.objects.select_related(
+            "survey", "survey__service", "person", "person__unit"
+        ).get(token_hash=hash_survey_token(raw))
+    except Invitation.DoesNotExist:
+        raise InvalidToken from None
+    if invitation.responded:
         raise InvalidToken
     survey = invitation.survey
     today = today or timezone.localdate()
@@ -119,75 +124,125 @@ def clean_answers(survey: Survey, raw: dict[str, Any]) -> dict[int, dict[str, An
     return cleaned
 
 
-def coarse_unit(survey: Survey, person: Person) -> OrgUnit | None:
+@dataclass(frozen=True)
+class SurveyShape:
+    """What anonymous placement needs to know of a survey's invitees and its rollout's waves,
+    computed once and cached: invitees per unit subtree (by unit path), per job title, and the
+    unit paths of each wave."""
+
+    subtree: dict[str, int]
+    titles: dict[str, int]
+    waves: list[tuple[int, list[str]]]
+
+
+SHAPE_TTL = 300
+
+
+def _shape_key(survey_id: int) -> str:
+    return f"onramp:survey-shape:{survey_id}"
+
+
+def survey_shape(survey: Survey) -> SurveyShape:
+    """Invitations are only ever added, so a cached shape can only under-count: placement from
+    it is coarser than needed, never finer. Distribution drops the cache."""
+    shape = cache.get(_shape_key(survey.pk))
+    if shape is not None:
+        return shape
+    subtree: Counter[str] = Counter()
+    titles: Counter[str] = Counter()
+    for path, title in survey.invitations.values_list("person__unit__path", "person__title"):
+        titles[(title or "").lower()] += 1
+        if path:
+            parts = path.strip("/").split("/")
+            for i in range(1, len(parts) + 1):
+                subtree["/" + "/".join(parts[:i]) + "/"] += 1
+    waves: list[tuple[int, list[str]]] = []
+    if survey.rollout_id and not survey.wave_id:
+        ordered = sorted(
+            survey.rollout.waves.prefetch_related("units"),
+            key=lambda w: (w.kind == "company_wide", w.order),
+        )
+        waves = [(w.pk, [u.path for u in w.units.all()]) for w in ordered]
+    shape = SurveyShape(dict(subtree), dict(titles), waves)
+    cache.set(_shape_key(survey.pk), shape, SHAPE_TTL)
+    return shape
+
+
+def survey_shape_forget(survey_id: int) -> None:
+    cache.delete(_shape_key(survey_id))
+
+
+def coarse_unit_id(survey: Survey, person: Person) -> int | None:
     """The person's unit, or the nearest ancestor holding at least min_group invitees of this
     survey: in anonymous mode, a response is never placed in a group smaller than that."""
     if person.unit_id is None:
         return None
-    unit = person.unit
-    invitee_units = list(survey.invitations.values_list("person__unit_id", flat=True))
-    chain = [*unit.ancestor_ids(), unit.pk][::-1]  # the unit first, then up to the root
-    units = OrgUnit.objects.in_bulk(chain)
-    for unit_id in chain:
-        members = unit_descendant_ids([unit_id])
-        if sum(1 for u in invitee_units if u in members) >= survey.min_group:
-            return units.get(unit_id)
+    return place_in_unit(survey_shape(survey).subtree, person.unit.path, survey.min_group)
+
+
+def place_in_unit(subtree: dict[str, int], unit_path: str, min_group: int) -> int | None:
+    """The id of the lowest unit on `unit_path` (itself, then up to the root) whose subtree
+    holds at least min_group invitees; None when even the root holds fewer."""
+    parts = unit_path.strip("/").split("/")
+    for i in range(len(parts), 0, -1):
+        if subtree.get("/" + "/".join(parts[:i]) + "/", 0) >= min_group:
+            return int(parts[i - 1])
     return None
 
 
 def coarse_title(survey: Survey, person: Person) -> str:
     if not person.title:
         return ""
-    same = survey.invitations.filter(person__title__iexact=person.title).count()
+    same = survey_shape(survey).titles.get(person.title.lower(), 0)
     return person.title if same >= survey.min_group else ""
 
 
-def _wave_of(survey: Survey, person: Person) -> Any:
+def _wave_id_of(survey: Survey, person: Person) -> int | None:
+    """The wave of the survey's rollout that targets the person, found from the person's unit:
+    a wave whose units contain it, a company-wide wave last (it takes whoever the others left)."""
     if survey.wave_id:
-        return survey.wave
-    if survey.rollout_id is None:
+        return survey.wave_id
+    if survey.rollout_id is None or person.unit_id is None:
         return None
-    from onramp.rollout.selectors import wave_people_ids
-
-    for wave in survey.rollout.waves.all():
-        if person.pk in wave_people_ids(wave):
-            return wave
+    path = person.unit.path
+    for wave_id, paths in survey_shape(survey).waves:
+        if any(path.startswith(p) for p in paths):
+            return wave_id
     return None
 
 
 @transaction.atomic
 def response_submit(
-    *, raw_token: str, answers: dict[str, Any], today: dt.date | None = None
+    *,
+    raw_token: str,
+    answers: dict[str, Any],
+    today: dt.date | None = None,
+    invitation: Invitation | None = None,
 ) -> Response:
     """Store one response for the invitation behind `raw_token`. In anonymous mode the response
     keeps no link to the person or the invitation: only the invitation's `responded` flag flips."""
     today = today or timezone.localdate()
-    invitation = invitation_for_token(raw_token, today=today)
-    # Lock the invitation so that two submissions with one token cannot both pass.
-    invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("survey", "person", "survey__service")
-        .get(pk=invitation.pk)
-    )
-    if invitation.responded:
-        raise InvalidToken
+    if invitation is None or invitation.token_hash != hash_survey_token(raw_token):
+        invitation = invitation_for_token(raw_token, today=today)
     survey, person = invitation.survey, invitation.person
     cleaned = clean_answers(survey, answers)
+    # Claim the invitation with one conditional update: of two submissions with one token,
+    # exactly one changes the row; the other finds it answered and stops.
+    if not Invitation.objects.filter(pk=invitation.pk, responded=False).update(responded=True):
+        raise InvalidToken
     anonymous = survey.anonymity == Anonymity.ANONYMOUS
     response = Response.objects.create(
         survey=survey,
         invitation=None if anonymous else invitation,
         person=None if anonymous else person,
-        unit=coarse_unit(survey, person) if anonymous else person.unit,
-        wave=_wave_of(survey, person),
+        unit_id=coarse_unit_id(survey, person) if anonymous else person.unit_id,
+        wave_id=_wave_id_of(survey, person),
         job_title=coarse_title(survey, person) if anonymous else person.title,
         submitted_on=today,
     )
     Answer.objects.bulk_create(
         [Answer(response=response, question_id=qid, **values) for qid, values in cleaned.items()]
     )
-    invitation.responded = True
-    invitation.save(update_fields=["responded"])
     if not anonymous:
         _notify_detractor(survey, response, person, cleaned)
     return response

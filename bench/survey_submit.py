@@ -1,0 +1,294 @@
+"""Survey submissions under load, against `onramp serve` on 127.0.0.1 only.
+
+    python bench/survey_submit.py [--clients 64] [--duration 30] [--workers 2] [--people 30000]
+
+Builds a throwaway installation (SQLite in a temporary folder, or the PostgreSQL of DATABASE_URL
+if set), an anonymous NPS + CSAT survey sent to --people invitees (personal links generated
+here), starts `onramp serve --workers N`, and runs two phases with the same clients:
+
+1. submissions: each client takes fresh personal links and POSTs a complete answer to each
+   (/s/<token>/), counting an answer accepted when the thank-you page comes back;
+2. the baseline: the same clients POST the same form to a bare Django view (csrf-protected, same
+   settings and middleware, same gunicorn command, bench/bare_urls.py).
+
+Prints both throughputs, their ratio (target: submissions at least half the bare view), errors
+(must be 0) and checks that every accepted answer is stored (responses in the database equal
+accepted submissions). Bounded in time and requests; contacts 127.0.0.1 only. Exit 1 on a miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+ONRAMP = [sys.executable, "-m", "onramp"]
+
+SETUP = r"""
+import secrets, datetime as dt
+from django.utils import timezone
+from onramp.catalog.services import service_create
+from onramp.org.models import OrgUnit, Person
+from onramp.org.services import unit_create, unit_paths_rebuild
+from onramp.surveys.models import Invitation, hash_survey_token
+from onramp.surveys.services import survey_create, survey_open
+N = {people}
+company = unit_create(code="CO", name="Bench Co", kind="company")
+teams = [unit_create(code=f"T{{i}}", name=f"Team {{i}}", kind="team", parent=company) for i in range(100)]
+Person.objects.bulk_create([Person(employee_id=f"E{{i}}", name=f"Person {{i}}", email=f"p{{i}}@bench.test", unit=teams[i % 100]) for i in range(N)], batch_size=5000)
+service = service_create(name="Bench service")
+today = timezone.localdate()
+survey = survey_create(service=service, title="Bench pulse", instruments=["nps", "csat"], anonymity="anonymous",
+                       opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=2))
+survey_open(survey=survey)
+tokens = [secrets.token_urlsafe(24) for _ in range(N)]
+people = list(Person.objects.order_by("id").values_list("id", flat=True))
+Invitation.objects.bulk_create([Invitation(survey=survey, person_id=p, token_hash=hash_survey_token(t), invited_on=today) for p, t in zip(people, tokens)], batch_size=5000)
+nps, why, csat = survey.questions.order_by("order")
+open("{tokens_file}", "w").write("\n".join(tokens))
+print("FIELDS", f"q{{nps.pk}}=9&q{{csat.pk}}=4")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{' '.join(cmd[:4])} failed:\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPConnection(HOST, port, timeout=2)
+            c.request("GET", "/login/")
+            c.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop(proc)
+    sys.exit("The server did not start within 60 s.")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def csrf_cookie(port: int) -> str:
+    c = http.client.HTTPConnection(HOST, port, timeout=10)
+    c.request("GET", "/login/")
+    r = c.getresponse()
+    r.read()
+    match = re.search(r"csrftoken=([^;]+)", r.getheader("Set-Cookie") or "")
+    if not match:
+        sys.exit(f"No CSRF cookie from /login/ (HTTP {r.status}, {r.getheaders()}).")
+    return match.group(1)
+
+
+class Phase:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.errors: dict[str, int] = {}
+        self.latencies: list[float] = []
+
+    def error(self, what: str) -> None:
+        with self.lock:
+            self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def client(
+    port: int,
+    paths: list[str],
+    body_fields: str,
+    cookie: str,
+    expect: bytes,
+    deadline: float,
+    phase: Phase,
+) -> None:
+    body = f"{body_fields}&csrfmiddlewaretoken={cookie}".encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"}
+    ok, lat = 0, []
+    for path in paths:
+        if time.time() >= deadline:
+            break
+        t0 = time.perf_counter()
+        try:
+            c = http.client.HTTPConnection(HOST, port, timeout=30)
+            c.request("POST", path, body=body, headers=headers)
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+        except OSError as exc:
+            phase.error(type(exc).__name__)
+            continue
+        if r.status == 200 and expect in data:
+            ok += 1
+            lat.append(time.perf_counter() - t0)
+        else:
+            phase.error(f"HTTP {r.status}")
+    with phase.lock:
+        phase.ok += ok
+        phase.latencies += lat
+
+
+def drive(
+    port: int, paths_per_client: list[list[str]], fields: str, expect: bytes, duration: float
+) -> tuple[Phase, float]:
+    cookie = csrf_cookie(port)
+    phase = Phase()
+    deadline = time.time() + duration
+    threads = [
+        threading.Thread(target=client, args=(port, paths, fields, cookie, expect, deadline, phase))
+        for paths in paths_per_client
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return phase, time.perf_counter() - t0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--people", type=int, default=30_000, help="invitees, so links never run out"
+    )
+    args = parser.parse_args()
+    duration = min(args.duration, 120.0)
+    with tempfile.TemporaryDirectory(prefix="onramp-bench-survey-") as tmp:
+        env = {
+            **os.environ,
+            "ONRAMP_VAR_DIR": tmp,
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": HOST,
+            "ONRAMP_RATE_LIMIT_PUBLIC": "100000000/minute",
+            "ONRAMP_RATE_LIMIT_LOGIN": "100000000/minute",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        print(f"Setting up {args.people:,} invitees in {tmp} ...", flush=True)
+        run([*ONRAMP, "migrate", "-v0"], env)
+        tokens_file = Path(tmp) / "tokens.txt"
+        out = run(
+            [*ONRAMP, "shell", "-c", SETUP.format(people=args.people, tokens_file=tokens_file)], env
+        )
+        fields = out.split("FIELDS", 1)[1].strip().splitlines()[0]
+        tokens = tokens_file.read_text().split("\n")
+        per_client = [[f"/s/{t}/" for t in tokens[i :: args.clients]] for i in range(args.clients)]
+
+        port = free_port()
+        from onramp.core.management.commands.serve import gunicorn_argv  # noqa: PLC0415
+
+        run([*ONRAMP, "collectstatic", "--noinput", "-v0"], env)
+        server = start(
+            [
+                *gunicorn_argv(
+                    bind=f"{HOST}:{port}", workers=args.workers, timeout=60, access_log=False
+                )
+            ],
+            env,
+            port,
+        )
+        try:
+            survey, survey_time = drive(port, per_client, fields, b"Thank you", duration)
+        finally:
+            stop(server)
+        stored = int(
+            run(
+                [
+                    *ONRAMP,
+                    "shell",
+                    "-c",
+                    "from onramp.surveys.models import Response; print(Response.objects.count())",
+                ],
+                env,
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+
+        port = free_port()
+        argv = gunicorn_argv(
+            bind=f"{HOST}:{port}", workers=args.workers, timeout=60, access_log=False
+        )
+        argv[-1] = "bench.bare_wsgi:application"
+        server = start(argv, env, port)
+        try:
+            bare_paths = [["/bare/"] * len(p) for p in per_client]
+            bare, bare_time = drive(port, bare_paths, fields, b"ok", duration)
+        finally:
+            stop(server)
+
+    s_rate, b_rate = survey.ok / survey_time, bare.ok / bare_time
+    ratio = s_rate / b_rate if b_rate else float("nan")
+    print(
+        f"\nSurvey submissions, {args.clients} clients, {duration:.0f} s, gunicorn --workers {args.workers}"
+    )
+    print(
+        f"  submissions  {survey.ok:>8,}  {s_rate:8.1f}/s   p50 {pct(survey.latencies, 0.5):6.1f} ms  p99 {pct(survey.latencies, 0.99):6.1f} ms  errors {sum(survey.errors.values())} {survey.errors or ''}"
+    )
+    print(
+        f"  bare view    {bare.ok:>8,}  {b_rate:8.1f}/s   p50 {pct(bare.latencies, 0.5):6.1f} ms  p99 {pct(bare.latencies, 0.99):6.1f} ms  errors {sum(bare.errors.values())} {bare.errors or ''}"
+    )
+    print(f"  ratio        {ratio:.2f} (target >= 0.50)")
+    print(f"  stored       {stored:,} responses for {survey.ok:,} accepted submissions")
+    result = {
+        "submissions_per_s": round(s_rate, 1),
+        "bare_per_s": round(b_rate, 1),
+        "ratio": round(ratio, 2),
+        "errors": sum(survey.errors.values()) + sum(bare.errors.values()),
+        "accepted": survey.ok,
+        "stored": stored,
+    }
+    print(json.dumps(result))
+    failed = result["errors"] or stored != survey.ok or ratio < 0.5
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
