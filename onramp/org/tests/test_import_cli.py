@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from onramp.__main__ import main
+from django.core.management import CommandError, call_command
+
 from onramp.org.models import OrgUnit, Person, Project
 
 HEADER = "Employee ID,Full name,Work email,Department,Manager ID,Hire date"
@@ -18,11 +20,16 @@ def write(tmp_path: Path, name: str, *lines: str) -> str:
     return str(path)
 
 
-def run(*argv: str) -> int:
+def run(command: str, *args: str) -> int:
+    """Run a command as `onramp command args` would, and return its exit status. call_command
+    rather than the console script's main(): main() closes the database connections when the
+    command ends, which would end the test's transaction on PostgreSQL. The dashed names
+    themselves are tested through the real console script below."""
     try:
-        main(list(argv))
-    except SystemExit as exc:
-        return int(exc.code or 0)
+        call_command(command.replace("-", "_"), *args)
+    except CommandError as exc:
+        sys.stderr.write(f"CommandError: {exc}\n")
+        return exc.returncode
     return 0
 
 
@@ -125,10 +132,25 @@ def test_import_units_and_import_projects_run_under_their_dashed_names(tmp_path,
     assert "AC > OPS > AC" in capsys.readouterr().err
 
 
-def test_the_console_script_knows_the_dashed_command_names():
-    onramp = Path(sys.executable).parent / "onramp"
-    done = subprocess.run(
-        [str(onramp), "import-people", "--help"], capture_output=True, text=True, timeout=120
+def onramp(*args: str, var: Path) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "onramp"
+    env = {**os.environ, "ONRAMP_VAR_DIR": str(var), "DATABASE_URL": ""}
+    return subprocess.run(
+        [str(script), *args], capture_output=True, text=True, timeout=120, env=env
     )
+
+
+def test_the_console_script_knows_the_dashed_command_names(tmp_path):
+    done = onramp("import-people", "--help", var=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "--deactivate-missing" in done.stdout and "--dry-run" in done.stdout
+    for name in ("import-units", "import-projects"):
+        assert onramp(name, "--help", var=tmp_path).returncode == 0
+
+
+def test_the_console_script_exits_1_with_the_error_on_stderr(tmp_path):
+    path = write(tmp_path, "hris.ods", "whatever")
+    done = onramp("import-people", path, var=tmp_path)
+    assert done.returncode == 1
+    assert "hris.ods: Unsupported file type .ods: use CSV or XLSX." in done.stderr
+    assert "Nothing was written" in done.stderr
