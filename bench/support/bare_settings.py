@@ -2,4 +2,4 @@
 
 from onramp.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.bare_urls"
+ROOT_URLCONF = "bench.support.bare_urls"

@@ -1,6 +1,6 @@
 import os
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.support.bare_settings"
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
