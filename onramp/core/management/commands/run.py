@@ -76,11 +76,17 @@ class Command(BaseCommand):
                 f"Port {port} on {host} is already in use: stop the program that holds it, or "
                 f"choose another port with `onramp run --bind {host}:{port + 1}`."
             )
-        self.stdout.write("Migrating the database…")
-        call_command("migrate", interactive=False, verbosity=0)
-        self._load_demo_if_empty(skip=options["no_demo"])
-        self.stdout.write("Collecting static files…")
-        collect_static()
+        try:
+            self.stdout.write("Migrating the database…")
+            call_command("migrate", interactive=False, verbosity=0)
+            self._load_demo_if_empty(skip=options["no_demo"])
+            self.stdout.write("Collecting static files…")
+            collect_static()
+        except KeyboardInterrupt:
+            # Migrations and the demo each run in transactions: nothing is left half-done.
+            raise CommandError(
+                "Stopped before the server started; run it again to resume."
+            ) from None
         connections.close_all()
         self._serve(options["bind"], options["workers"])
 
