@@ -371,6 +371,22 @@ def people_import_preview(
     if errors:
         return plan
 
+    _plan_people_writes(
+        plan, parsed, existing, eid_of, sets_manager=sets_manager, in_file=set(seen_eid)
+    )
+    return plan
+
+
+def _plan_people_writes(
+    plan: ImportPlan,
+    parsed: list[tuple[int, str, dict[str, Any], str]],
+    existing: dict[str, dict[str, Any]],
+    eid_of: dict[int, str],
+    *,
+    sets_manager: bool,
+    in_file: set[str],
+) -> None:
+    """Diff the clean rows against Onramp: fill the plan's counts, changes and ops."""
     creates: list[tuple[int, str, dict[str, Any], str]] = []  # (row, id, values, manager id)
     updates: list[tuple[int, dict[str, Any]]] = []
     links: list[tuple[str, str | None]] = []  # existing people's new managers
@@ -407,14 +423,13 @@ def people_import_preview(
     plan.created = len(creates)
 
     deactivate: list[int] = []
-    if deactivate_missing:
+    if plan.deactivate_missing:
         for eid, row in existing.items():
-            if eid not in seen_eid and row["active"]:
+            if eid not in in_file and row["active"]:
                 deactivate.append(row["id"])
                 plan.changes.append(Change(0, eid, "deactivate", ("active",)))
         plan.deactivated = len(deactivate)
     plan.ops = {"creates": creates, "updates": updates, "links": links, "deactivate": deactivate}
-    return plan
 
 
 def _levels(
