@@ -131,7 +131,7 @@ def build(ctx: DemoContext) -> None:
         gate=g1,
         metric_key="rollout.target_population",
         comparator=">=",
-        threshold=10,
+        threshold=5,
         must_have=True,
     )
     services.criterion_add(
@@ -162,7 +162,7 @@ def build(ctx: DemoContext) -> None:
         gate=g2,
         metric_key="rollout.target_population",
         comparator=">=",
-        threshold=10,
+        threshold=5,
         must_have=True,
     )
     services.criterion_add(
