@@ -67,6 +67,12 @@ POST   /services/{service}/archive/                -              login     302 
 POST   /services/{other_service}/archive/          -              login     302   403   403      403    403
 POST   /services/{service}/versions/               version_form   login     302   302   403      403    403
 POST   /services/{other_service}/versions/         version_form   login     302   403   403      403    403
+# --- other areas (their own lines live with their tests; these pin the entry pages) ---
+GET    /rollouts/                                  -              login     200   200   200      200    403
+GET    /surveys/                                   -              login     200   200   200      200    403
+GET    /surveys/new/                               -              login     200   200   403      403    403
+GET    /activity/                                  -              login     200   403   403      403    403
+GET    /accounts/sign-in-settings/                 -              login     200   403   403      403    403
 # --- areas still to be built (placeholder pages) ---
 GET    /engagement/                                -              login     200   200   200      200    403
 GET    /comms/                                     -              login     200   200   200      200    403
@@ -102,6 +108,9 @@ GET    /api/v1/services/{service}/versions         -              401       200 
 GET    /api/v1/services/{other_service}/versions   -              401       200   200   403      200    403
 POST   /api/v1/services/{service}/versions         new_version    401       201   201   403      403    403
 POST   /api/v1/services/{other_service}/versions   new_version    401       201   403   403      403    403
+# --- API: other areas ---
+GET    /api/v1/rollout/rollouts                    -              401       200   200   200      200    403
+GET    /api/v1/surveys/                            -              401       200   200   200      200    403
 # --- API: description (public) ---
 GET    /api/v1/openapi.json                        -              200       200   200   200      200    200
 GET    /api/v1/docs                                -              200       200   200   200      200    200

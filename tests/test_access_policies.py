@@ -48,12 +48,16 @@ def _ninja_path_view(callback: Callable[..., Any]) -> Any | None:
 
 
 def walk(
-    patterns: list[Any], prefix: str = "", namespaces: tuple[str, ...] = ()
+    patterns: list[Any],
+    prefix: str = "",
+    namespaces: tuple[str, ...] = (),
+    seen: set[int] | None = None,
 ) -> Iterator[Endpoint]:
+    seen = set() if seen is None else seen  # ninja gives a path one pattern per operation
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = (*namespaces, entry.namespace) if entry.namespace else namespaces
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns, seen)
             continue
         assert isinstance(entry, URLPattern)
         route = prefix + str(entry.pattern)
@@ -65,6 +69,9 @@ def walk(
         if path_view is None:
             yield Endpoint(route, name, entry.callback, "view")
             continue
+        if id(path_view) in seen:
+            continue
+        seen.add(id(path_view))
         for operation in path_view.operations:
             methods = ",".join(sorted(operation.methods))
             yield Endpoint(route, f"{route} {methods}", operation.view_func, "api")
@@ -101,6 +108,8 @@ def test_every_declared_policy_is_one_of_the_known_policies(endpoints):
 
 
 def test_the_walk_reaches_the_api_operations_behind_ninjas_dispatcher(endpoints):
+    operations = [e.name for e in endpoints if e.kind == "api"]
+    assert len(operations) == len(set(operations)), "each operation is seen once"
     api = {e.name: policy_of(e.view) for e in endpoints if e.kind == "api"}
     assert api["api/v1/units GET"] is READ
     assert api["api/v1/units POST"] is ADMIN
