@@ -123,3 +123,9 @@ def test_metrics_need_the_token_when_one_is_set(client, settings):
     response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret")
     assert response.status_code == 200
     assert "onramp_http_requests_total" in response.content.decode()
+
+
+def test_healthz_answers_over_plain_http_when_https_is_enforced(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/login/").status_code == 301
+    assert client.get("/healthz").status_code in (200, 503)
