@@ -34,8 +34,8 @@ RETRY_AFTER_SECONDS = 30
 API_PREFIX = "/api/"
 
 OUTAGE_MESSAGE = (
-    "Onramp cannot reach its database just now. Nothing you entered was lost in a half-saved "
-    "state: try again in a minute. If this persists, tell your Onramp administrator."
+    "Onramp cannot reach its database just now, so this request was not completed: "
+    "try again in a minute. If this persists, tell your Onramp administrator."
 )
 
 
