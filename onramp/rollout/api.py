@@ -326,6 +326,11 @@ class LessonIn(Schema):
     applied_in_version: str | None = None
 
 
+class LessonPatch(Schema):
+    applied_in_wave: int | None = Field(None, description="A later wave of the same service.")
+    applied_in_version: str | None = Field(None, description="A version of the service.")
+
+
 class MetricOut(Schema):
     key: str
     label: str
@@ -652,3 +657,31 @@ def lesson_create(request: HttpRequest, pk: int, payload: LessonIn) -> Status:
         recorded_by=request.auth,
     )
     return Status(201, lesson)
+
+
+@router.patch("/lessons/{int:pk}", response={200: LessonOut, **errors(401, 403, 404, 422)})
+@api_access(MANAGE)
+def lesson_apply(request: HttpRequest, pk: int, payload: LessonPatch) -> Lesson:
+    """Record which later wave or service version applied the lesson (null clears it)."""
+    lesson = get_object_or_404(Lesson.objects.select_related("wave__rollout__service"), pk=pk)
+    rollout = _rollout(request, lesson.wave.rollout_id, edit=True)
+    fields = payload.dict(exclude_unset=True)
+    wave = lesson.applied_in_wave
+    if "applied_in_wave" in fields:
+        wave = None
+        if fields["applied_in_wave"] is not None:
+            wave = Wave.objects.filter(
+                pk=fields["applied_in_wave"], rollout__service=rollout.service
+            ).first()
+            if wave is None:
+                raise ValidationError(
+                    {
+                        "applied_in_wave": [
+                            f"Wave {fields['applied_in_wave']} is not a wave of {rollout.service}."
+                        ]
+                    }
+                )
+    version = lesson.applied_in_version
+    if "applied_in_version" in fields:
+        version = _version(rollout.service, fields["applied_in_version"])
+    return services.lesson_apply(lesson=lesson, applied_in_wave=wave, applied_in_version=version)

@@ -208,5 +208,27 @@ class LessonForm(forms.Form):
         self.fields["applied_in_version"].queryset = ServiceVersion.objects.filter(service=service)
 
 
+class LessonApplyForm(forms.Form):
+    applied_in_wave = forms.ModelChoiceField(
+        queryset=Wave.objects.none(), required=False, help_text="A later wave that applied it."
+    )
+    applied_in_version = forms.ModelChoiceField(
+        queryset=ServiceVersion.objects.none(),
+        required=False,
+        help_text="A service version that applied it.",
+    )
+
+    def __init__(self, *args: Any, wave: Wave, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        service = wave.rollout.service
+        self.fields["applied_in_wave"].queryset = (
+            Wave.objects.filter(rollout__service=service)
+            .exclude(pk=wave.pk)
+            .select_related("rollout")
+            .order_by("rollout_id", "order")
+        )
+        self.fields["applied_in_version"].queryset = ServiceVersion.objects.filter(service=service)
+
+
 WAVE_KINDS = WaveKind.choices
 WAVE_STATUSES = WaveStatus.choices

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/waves/new/", views.wave_create, name="wave_create"),
     path("waves/<int:pk>/edit/", views.wave_edit, name="wave_edit"),
     path("waves/<int:pk>/lessons/new/", views.lesson_create, name="lesson_create"),
+    path("lessons/<int:pk>/applied/", views.lesson_apply, name="lesson_apply"),
     path("<int:pk>/milestones/new/", views.milestone_create, name="milestone_create"),
     path("milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
     path("<int:pk>/gates/new/", gate_views.gate_create, name="gate_create"),

@@ -19,7 +19,7 @@ from onramp.catalog.selectors import service_can_edit
 from onramp.core.access import MANAGE, READ, access, ensure
 from onramp.rollout import selectors, services
 from onramp.rollout.charts import roadmap_svg
-from onramp.rollout.forms import LessonForm, MilestoneForm, RolloutForm, WaveForm
+from onramp.rollout.forms import LessonApplyForm, LessonForm, MilestoneForm, RolloutForm, WaveForm
 from onramp.rollout.models import Lesson, Milestone, Rollout, Wave
 from onramp.rollout.roadmap import roadmap_items
 
@@ -384,6 +384,40 @@ def lesson_create(request: HttpRequest, pk: int) -> HttpResponse:
             "crumbs": rollout_crumbs(rollout, ("New lesson", None)),
             "form": form,
             "submit": "Record lesson",
+            "cancel": rollout.get_absolute_url(),
+        },
+    )
+
+
+@access(MANAGE)
+def lesson_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    lesson = get_object_or_404(Lesson.objects.select_related("wave__rollout__service"), pk=pk)
+    rollout = rollout_for(request, lesson.wave.rollout_id, edit=True)
+    form = LessonApplyForm(
+        request.POST or None,
+        wave=lesson.wave,
+        initial={
+            "applied_in_wave": lesson.applied_in_wave_id,
+            "applied_in_version": lesson.applied_in_version_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lesson_apply(lesson=lesson, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Saved where the lesson was applied.")
+            return redirect(reverse("rollout:rollout_detail", args=[rollout.pk]) + "#lessons")
+    return render(
+        request,
+        "rollout/form.html",
+        {
+            "title": "Where was this lesson applied?",
+            "crumbs": rollout_crumbs(rollout, ("Lesson", None)),
+            "form": form,
+            "intro": lesson.what_to_change,
+            "submit": "Save",
             "cancel": rollout.get_absolute_url(),
         },
     )

@@ -171,3 +171,20 @@ def test_every_rollout_endpoint_declares_its_policy():
     ]
     assert len(routes) >= 20
     assert [p for p, op in routes if not hasattr(op.view_func, "access_policy")] == []
+
+
+def test_a_lesson_is_marked_applied_later_and_not_in_its_own_wave(as_owner, rollout, pilot, wave1):
+    r = post(
+        as_owner,
+        f"/waves/{pilot.pk}/lessons",
+        {"what_happened": "Late invites.", "what_to_change": "Invite two weeks ahead."},
+    )
+    lid = r.json()["id"]
+    own = as_owner.patch(
+        f"{API}/lessons/{lid}", {"applied_in_wave": pilot.pk}, content_type="application/json"
+    )
+    assert own.status_code == 422 and "not the wave it came from" in str(own.json()["detail"])
+    ok = as_owner.patch(
+        f"{API}/lessons/{lid}", {"applied_in_wave": wave1.pk}, content_type="application/json"
+    )
+    assert ok.status_code == 200 and ok.json()["applied_in_wave"] == wave1.pk

@@ -244,3 +244,20 @@ def test_the_xlsx_export_holds_the_roadmap_and_milestones(
     assert roadmap[1][:6] == ("Risk Framework", "Risk Framework v1", "Planned", 1, "Pilot", "Pilot")
     ms = list(book["Milestones"].iter_rows(values_only=True))
     assert ms[1][3] == "Training ready" and ms[1][7] >= 7
+
+
+def test_an_owner_records_where_a_lesson_was_applied(
+    client_for, owner, viewer, rollout, pilot, wave1
+):
+    from onramp.rollout.services import lesson_create
+
+    lesson = lesson_create(
+        wave=pilot, what_happened="Too much e-learning.", what_to_change="Demo live."
+    )
+    assert client_for(viewer).get(f"/rollouts/lessons/{lesson.pk}/applied/").status_code == 403
+    response = client_for(owner).post(
+        f"/rollouts/lessons/{lesson.pk}/applied/", {"applied_in_wave": wave1.pk}
+    )
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.applied_in_wave == wave1
