@@ -113,3 +113,15 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient}: {self.subject}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job last started (onramp.core.periodic)."""
+
+    audit_exclude = True
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M}"

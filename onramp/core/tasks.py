@@ -45,6 +45,10 @@ def worker_heartbeat(*, reschedule: bool = False) -> str:
     now = timezone.now()
     if reschedule:
         worker_heartbeat_schedule(delay=HEARTBEAT_INTERVAL)
+        # Periodic jobs (survey rounds, reminders...) ride on the heartbeat of running workers.
+        from onramp.core.periodic import periodic_run_due
+
+        periodic_run_due(now=now)
     # One row a minute would pile up: keep a day of beats, enough to see when a worker stopped.
     DBTaskResult.objects.filter(
         task_path=HEARTBEAT_TASK_PATH,
