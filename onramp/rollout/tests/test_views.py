@@ -261,3 +261,23 @@ def test_an_owner_records_where_a_lesson_was_applied(
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert lesson.applied_in_wave == wave1
+
+
+def test_the_wave_form_warns_about_capacity_before_saving(
+    client_for, admin_user, rollout, pilot, other_service, small_org
+):
+    from onramp.rollout.models import PlanningSettings
+    from onramp.rollout.services import rollout_create
+
+    PlanningSettings.objects.update_or_create(pk=1, defaults={"default_capacity": 1})
+    other = rollout_create(service=other_service, name="Other", units=[small_org["acme"]])
+    c = client_for(admin_user)
+    data = wave_post([small_org["team_a"]], D(2026, 1, 19), D(2026, 1, 25), name="Extra")
+    first = c.post(f"/rollouts/{other.pk}/waves/new/", data)
+    body = first.content.decode()
+    assert "over their weekly change capacity (Team A)" in body
+    assert "Save even though some units go over their change capacity" in body
+    assert not Wave.objects.filter(name="Extra").exists()
+    second = c.post(f"/rollouts/{other.pk}/waves/new/", {**data, "accept_over_capacity": "on"})
+    assert second.status_code == 302
+    assert Wave.objects.filter(name="Extra").exists()
