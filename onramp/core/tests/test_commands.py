@@ -24,7 +24,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-STARTUP_TIMEOUT = 90
+# Generous: on a loaded 2-core CI machine, migrate + collectstatic + boot can take minutes.
+STARTUP_TIMEOUT = 300
 
 
 def free_port() -> int:
