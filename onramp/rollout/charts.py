@@ -96,7 +96,7 @@ def roadmap_svg(
         rows.append(
             f'<a href="{_e(rollout.url)}"><text x="6" y="{y + 15}" font-size="12.5">'
             f'<tspan font-weight="650">{_e(service_name)}</tspan>'
-            f'<tspan fill="#5d6778"> · {_e(_clip(rollout.name, 44 - len(service_name)))}</tspan>'
+            f'<tspan fill="#5d6778"> · {_e(_clip(rollout.name, max(8, 39 - len(service_name))))}</tspan>'
             f"<title>{_e(rollout.service_name)}: {_e(rollout.name)}</title></text></a>"
         )
         if waves:
@@ -145,7 +145,7 @@ def roadmap_svg(
     grid = [
         f'<rect x="0" y="0" width="{width:.0f}" height="{head - 4}" fill="#fafbfc"/>',
     ]
-    for month in _month_starts(start, end):
+    for n, month in enumerate(_month_starts(start, end)):
         mx = axis.x(month)
         grid.append(
             f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{head - 8}" y2="{height}" stroke="#eaecf0"/>'
@@ -153,7 +153,7 @@ def roadmap_svg(
         if axis.px_per_day * 30 >= 34 or month.month in (1, 4, 7, 10):
             label = (
                 month.strftime("%b %y")
-                if month.month == 1 or axis.px_per_day * 30 >= 60
+                if month.month == 1 or n == 0 or axis.px_per_day * 30 >= 60
                 else month.strftime("%b")
             )
             grid.append(
