@@ -186,6 +186,7 @@ def _reload(service: Service) -> Service:
 @paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def service_list(request: HttpRequest, filters: Query[ServiceFilters]) -> QuerySet[Service]:
+    """The services you may see (a champion: the ones they champion), by name."""
     return selectors.service_list(
         user=request.auth,
         query=filters.q.strip(),
@@ -197,12 +198,14 @@ def service_list(request: HttpRequest, filters: Query[ServiceFilters]) -> QueryS
 @router.get("/services/{slug:slug}", response={200: ServiceOut, **errors(401, 403, 404, 422)})
 @api_access(READ)
 def service_detail(request: HttpRequest, slug: str) -> Service:
+    """One service. 403 when you may not see it (a champion, another service)."""
     return _service_for(request, slug)
 
 
 @router.post("/services", response={201: ServiceOut, **errors(401, 403, 422)})
 @api_access(MANAGE)
 def service_create(request: HttpRequest, payload: ServiceIn) -> Status:
+    """Add a service (service owners and PMO admins). You own it unless you name an owner."""
     ensure(
         selectors.service_can_create(request.auth),
         "Only service owners and PMO admins can add services.",
@@ -218,6 +221,7 @@ def service_create(request: HttpRequest, payload: ServiceIn) -> Status:
 @router.patch("/services/{slug:slug}", response={200: ServiceOut, **errors(401, 403, 404, 422)})
 @api_access(MANAGE)
 def service_update(request: HttpRequest, slug: str, payload: ServicePatch) -> Service:
+    """Change a service: PMO admins, or its owner. Fields left out keep their value."""
     service = _service_for(request, slug, edit=True)
     fields: dict[str, Any] = payload.dict(exclude_unset=True)
     if "owner" in fields:
@@ -235,6 +239,7 @@ def service_update(request: HttpRequest, slug: str, payload: ServicePatch) -> Se
 )
 @api_access(MANAGE)
 def service_archive(request: HttpRequest, slug: str) -> Service:
+    """Archive a service: it leaves the catalog and can be restored."""
     service = _service_for(request, slug, edit=True)
     services.service_archive(service=service)
     return _reload(service)
@@ -245,6 +250,7 @@ def service_archive(request: HttpRequest, slug: str) -> Service:
 )
 @api_access(MANAGE)
 def service_restore(request: HttpRequest, slug: str) -> Service:
+    """Bring an archived service back into the catalog."""
     service = _service_for(request, slug, edit=True)
     services.service_restore(service=service)
     return _reload(service)
@@ -260,6 +266,7 @@ def service_restore(request: HttpRequest, slug: str) -> Service:
 @paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def service_version_list(request: HttpRequest, slug: str) -> QuerySet[ServiceVersion]:
+    """The versions Service Development handed over, newest release first."""
     return _service_for(request, slug).versions.all()
 
 
@@ -269,6 +276,7 @@ def service_version_list(request: HttpRequest, slug: str) -> QuerySet[ServiceVer
 )
 @api_access(MANAGE)
 def service_version_add(request: HttpRequest, slug: str, payload: VersionIn) -> Status:
+    """Record a version of the service (unique per service)."""
     service = _service_for(request, slug, edit=True)
     version = services.service_version_add(service=service, **payload.dict())
     return Status(201, version)

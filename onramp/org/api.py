@@ -226,6 +226,7 @@ def _person_ref(field: str, pk: int | None) -> Person | None:
 @paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> QuerySet[OrgUnit]:
+    """Org units in tree order: each unit right after its parent."""
     qs = selectors.unit_list(query=filters.q.strip())
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
@@ -237,12 +238,14 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> QuerySet[Org
 @router.get("/units/{int:unit_id}", response={200: UnitDetailOut, **errors(401, 403, 404, 422)})
 @api_access(READ)
 def unit_detail(request: HttpRequest, unit_id: int = Path(..., le=MAX_ID)) -> OrgUnit:
+    """One unit with its headcount (active people, units below included), ancestors and children."""
     return _get_unit(unit_id)
 
 
 @router.post("/units", response={201: UnitDetailOut, **errors(401, 403, 422)})
 @api_access(ADMIN)
 def unit_create(request: HttpRequest, payload: UnitIn) -> Status:
+    """Add a unit (PMO admins)."""
     unit = services.unit_create(
         code=payload.code,
         name=payload.name,
@@ -257,6 +260,7 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Status:
 def unit_update(
     request: HttpRequest, payload: UnitPatch, unit_id: int = Path(..., le=MAX_ID)
 ) -> OrgUnit:
+    """Rename, recode or move a unit (PMO admins); units below move with it."""
     unit = _get_unit(unit_id)
     given = payload.dict(exclude_unset=True)
     parent = _unit_ref("parent_id", given["parent_id"]) if "parent_id" in given else unit.parent
@@ -277,6 +281,7 @@ def unit_update(
 @paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def person_list(request: HttpRequest, filters: Query[PeopleFilters]) -> QuerySet[Person]:
+    """People by name; a unit filter includes the units below it."""
     qs = selectors.person_search(
         query=filters.q, unit=_unit_ref("unit", filters.unit), include_inactive=True
     )
@@ -288,12 +293,14 @@ def person_list(request: HttpRequest, filters: Query[PeopleFilters]) -> QuerySet
 @router.get("/people/{int:person_id}", response={200: PersonOut, **errors(401, 403, 404, 422)})
 @api_access(READ)
 def person_detail(request: HttpRequest, person_id: int = Path(..., le=MAX_ID)) -> Person:
+    """One person."""
     return _get_person(person_id)
 
 
 @router.post("/people", response={201: PersonOut, **errors(401, 403, 422)})
 @api_access(ADMIN)
 def person_create(request: HttpRequest, payload: PersonIn) -> Status:
+    """Add a person (PMO admins)."""
     data = payload.dict()
     unit = _unit_ref("unit_id", data.pop("unit_id"))
     manager = _person_ref("manager_id", data.pop("manager_id"))
@@ -306,6 +313,7 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Status:
 def person_update(
     request: HttpRequest, payload: PersonPatch, person_id: int = Path(..., le=MAX_ID)
 ) -> Person:
+    """Change a person (PMO admins). null clears unit, manager or start date."""
     person = _get_person(person_id)
     fields = payload.dict(exclude_unset=True)
     if "unit_id" in fields:
@@ -327,6 +335,7 @@ def person_update(
 @paginate(Pages, page_size=PAGE_SIZE)
 @api_access(READ)
 def project_list(request: HttpRequest, filters: Query[ProjectFilters]) -> QuerySet[Project]:
+    """Projects by code; a unit filter includes the units below it."""
     unit = _unit_ref("unit", filters.unit)
     qs = selectors.projects_in_units(
         [unit.pk] if unit else None, statuses=[filters.status] if filters.status else None
