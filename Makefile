@@ -14,7 +14,7 @@ run: $(STAMP)  ## Migrate, load the demo on the first run, serve with a task wor
 
 test: $(STAMP)  ## Run the whole test suite (installs Chromium for the browser tests if missing).
 	scripts/ensure-chromium.sh
-	ONRAMP_VAR_DIR=var/test $(VENV)/bin/pytest $(ARGS)
+	ONRAMP_VAR_DIR=var/test $(VENV)/bin/pytest --durations=10 $(ARGS)
 
 lint: $(STAMP)  ## ruff: lint and formatting.
 	$(VENV)/bin/ruff check .
