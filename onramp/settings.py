@@ -273,6 +273,11 @@ ONRAMP = {
     "BASE_URL": env_str("ONRAMP_BASE_URL", "http://127.0.0.1:8000"),
     # Nobody gets two survey invitations (any service) within this many days.
     "SURVEY_MIN_GAP_DAYS": env_int("ONRAMP_SURVEY_MIN_GAP_DAYS", 7, minimum=0),
+    # Chat notifications (detractor follow-ups...): off until an incoming-webhook URL is set.
+    "CHAT_WEBHOOKS": {
+        "slack": env_str("ONRAMP_SLACK_WEBHOOK_URL"),
+        "teams": env_str("ONRAMP_TEAMS_WEBHOOK_URL"),
+    },
     # /metrics for Prometheus: off unless ONRAMP_METRICS=true; a bearer token guards it if set.
     "METRICS": env_bool("ONRAMP_METRICS", False),
     "METRICS_TOKEN": env_str("ONRAMP_METRICS_TOKEN"),

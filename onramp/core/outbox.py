@@ -9,7 +9,9 @@ each row sent in the same transaction, so a crash before the commit leaves it pe
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import urllib.request
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -41,6 +43,28 @@ def outbox_enqueue(
     return True
 
 
+def chat_webhook(channel: str) -> str:
+    """The incoming-webhook URL of a chat channel ("slack" or "teams"), or "" when off."""
+    return settings.ONRAMP.get("CHAT_WEBHOOKS", {}).get(channel, "")
+
+
+def chat_channels() -> list[str]:
+    """The chat channels configured, in a stable order."""
+    return [c for c in ("slack", "teams") if chat_webhook(c)]
+
+
+def _post_chat(message: OutboxMessage) -> None:
+    """Post to a Slack or Teams incoming webhook: both accept {"text": ...}."""
+    url = chat_webhook(message.channel)
+    if not url:
+        raise RuntimeError(f"The {message.channel} webhook is not configured.")
+    body = json.dumps({"text": f"*{message.subject}*\n{message.body}"}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - an admin-set URL
+        if response.status >= 300:
+            raise RuntimeError(f"{message.channel} answered HTTP {response.status}")
+
+
 def email_configured() -> bool:
     return bool(settings.EMAIL_HOST) or not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
 
@@ -61,14 +85,17 @@ def outbox_deliver(*, limit: int = 200) -> int:
                 if message is None:
                     break
                 try:
-                    mail.open()  # a no-op once open
-                    EmailMessage(
-                        message.subject,
-                        message.body,
-                        settings.DEFAULT_FROM_EMAIL,
-                        [message.recipient],
-                        connection=mail,
-                    ).send()
+                    if message.channel != "email":
+                        _post_chat(message)
+                    else:
+                        mail.open()  # a no-op once open
+                        EmailMessage(
+                            message.subject,
+                            message.body,
+                            settings.DEFAULT_FROM_EMAIL,
+                            [message.recipient],
+                            connection=mail,
+                        ).send()
                 except Exception as exc:  # any SMTP or socket failure: keep it for a retry
                     message.attempts += 1
                     message.last_error = str(exc)[:2000]

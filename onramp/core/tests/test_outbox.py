@@ -60,3 +60,47 @@ def test_a_failed_send_stays_pending_for_a_retry(settings):
     assert message.status == OutboxStatus.PENDING
     assert message.attempts == 1 and message.last_error
     assert message.send_after > message.created_at
+
+
+@pytest.fixture
+def webhook(settings):
+    """A real HTTP server on loopback standing in for a Slack/Teams incoming webhook."""
+    import http.server
+    import json
+    import threading
+
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
+    settings.ONRAMP = {**settings.ONRAMP, "CHAT_WEBHOOKS": {"slack": url, "teams": ""}}
+    yield received
+    server.shutdown()
+
+
+@pytest.mark.django_db
+def test_a_chat_message_is_posted_to_the_configured_webhook(webhook):
+    from onramp.core.outbox import chat_channels
+
+    assert chat_channels() == ["slack"]
+    outbox_enqueue(
+        key="t:3", recipient="slack", subject="Detractor", body="Call Ann", channel="slack"
+    )
+    outbox_enqueue(key="t:4", recipient="teams", subject="Off", body="x", channel="teams")
+    assert outbox_deliver() == 1
+    assert webhook == [{"text": "*Detractor*\nCall Ann"}]
+    teams = OutboxMessage.objects.get(key="t:4")
+    assert teams.status == OutboxStatus.PENDING and "not configured" in teams.last_error

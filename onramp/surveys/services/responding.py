@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from onramp.core.outbox import outbox_enqueue
+from onramp.core.outbox import chat_channels, outbox_enqueue
 from onramp.org.models import Person
 from onramp.surveys.models import (
     Anonymity,
@@ -251,27 +251,36 @@ def response_submit(
 def _notify_detractor(
     survey: Survey, response: Response, person: Person, cleaned: dict[int, dict[str, Any]]
 ) -> None:
+    """Tell the service owner, once, by email and on each configured chat channel."""
     nps_ids = set(survey.questions.filter(kind=QuestionKind.NPS).values_list("id", flat=True))
     scores = [v["score"] for qid, v in cleaned.items() if qid in nps_ids and v["score"] is not None]
     owner = survey.service.owner
-    if not scores or min(scores) > 6 or owner is None or not owner.email:
+    if not scores or min(scores) > 6 or owner is None:
         return
+    channels = ([("email", owner.email)] if owner.email else []) + [(c, c) for c in chat_channels()]
     key = f"detractor:{response.pk}"
-    if Notification.objects.filter(key=key).exists():
+    if not channels or Notification.objects.filter(key=key).exists():
         return
-    Notification.objects.create(key=key, survey=survey, response=response, recipient=owner.email)
+    Notification.objects.create(
+        key=key,
+        survey=survey,
+        response=response,
+        recipient=owner.email or owner.username,
+        channel=",".join(c for c, _ in channels),
+    )
     comments = [v["text"] for v in cleaned.values() if v["text"]]
+    subject = f"Detractor on {survey.title}: follow up with {person.name}"
+    body = (
+        f"{person.name} ({person.email}) answered {min(scores)} out of 10 on “{survey.title}” "
+        f"about {survey.service.name}.\n\n"
+        + (f"They wrote: {comments[0]}\n\n" if comments else "")
+        + f"{owner.get_full_name() or owner.username}: reach out within a few days; a detractor "
+        "who is heard often becomes a promoter.\n"
+    )
+    for channel, recipient in channels:
+        outbox_enqueue(
+            key=f"{key}:{channel}", recipient=recipient, subject=subject, body=body, channel=channel
+        )
     from onramp.surveys.services.distribution import _schedule_delivery
 
-    outbox_enqueue(
-        key=key,
-        recipient=owner.email,
-        subject=f"Detractor on {survey.title}: follow up with {person.name}",
-        body=(
-            f"{person.name} ({person.email}) answered {min(scores)} out of 10 on “{survey.title}” "
-            f"about {survey.service.name}.\n\n"
-            + (f"They wrote: {comments[0]}\n\n" if comments else "")
-            + "Reach out within a few days: a detractor who is heard often becomes a promoter.\n"
-        ),
-    )
     _schedule_delivery()

@@ -170,3 +170,22 @@ def test_a_score_based_follow_up_is_kept_only_when_it_applies(big_org, service, 
     assert {a.question_id: a.text for a in response.answers.all() if a.text} == {
         promoter_q.pk: "Fast"
     }
+
+
+def test_a_detractor_alert_also_goes_to_the_configured_chat_channel(
+    big_org, make_survey, invite, owner, settings
+):
+    from onramp.core.models import OutboxMessage
+
+    settings.ONRAMP = {
+        **settings.ONRAMP,
+        "CHAT_WEBHOOKS": {"slack": "http://127.0.0.1:9/hook", "teams": ""},
+    }
+    survey = make_survey(anonymity="identified")
+    tokens = invite(survey, [big_org["people"]["S1-3"]])
+    response_submit(
+        raw_token=tokens["S1-3"], answers=answers_for(survey, nps=1, csat=1), today=TODAY
+    )
+    alerts = OutboxMessage.objects.filter(key__startswith="detractor:")
+    assert sorted(alerts.values_list("channel", flat=True)) == ["slack"]  # the owner has no email
+    assert "Team S1 Member 3" in alerts.get().subject
