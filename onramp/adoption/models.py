@@ -71,6 +71,8 @@ class DailyActivity(models.Model):
     """One adopter's use of one service on one day. The adopter is a person, a project, or (until
     someone maps it) the identity string the log carried."""
 
+    audit_exclude = True  # derived, high-volume rows: the import batch is the record
+
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="daily_activity")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
@@ -182,6 +184,8 @@ class AdopterState(models.Model):
     """Per adopter and service, recomputed after each import: when they first used it, the day
     they first became active under the rule (adopted), and their last qualifying day."""
 
+    audit_exclude = True  # derived, high-volume rows: the import batch is the record
+
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
@@ -201,6 +205,8 @@ class UnitWeek(models.Model):
     """Per service, org unit (people's or projects' own unit) and week end (a Sunday): how many
     adopters were active that day, had ever adopted, and the mean daily actives over the
     trailing 28 days. The dashboard reads these, so its cost does not grow with usage."""
+
+    audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE)

@@ -82,22 +82,30 @@ def adoption_refresh(*, service: Service) -> None:
         else set(Person.objects.filter(active=True).values_list("pk", flat=True))
     )
     kind_field = "project_id" if model is Project else "person_id"
+
+    def iso(index: int) -> str:
+        return dt.date.fromordinal(first_ord + index).isoformat()
+
     states = []
     for i, adopter in enumerate(adopters.tolist()):
         last = int(last_q[i]) if last_q[i] >= 0 else int(first_use[i])
         states.append(
-            AdopterState(
-                service=service,
-                unit_id=units.get(adopter),
-                first_day=dt.date.fromordinal(first_ord + int(first_use[i])),
-                adopted_on=dt.date.fromordinal(first_ord + int(adopted[i]))
-                if adopted[i] >= 0
-                else None,
-                last_day=dt.date.fromordinal(first_ord + last),
-                **{kind_field: adopter},
+            (
+                service.pk,
+                adopter,
+                units.get(adopter),
+                iso(int(first_use[i])),
+                iso(int(adopted[i])) if adopted[i] >= 0 else None,
+                iso(last),
             )
         )
-    AdopterState.objects.bulk_create(states, batch_size=5000)
+    # Plain executemany: tens of thousands of rows, several times faster than model instances.
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {AdopterState._meta.db_table} (service_id, {kind_field}, unit_id, "  # noqa: S608
+            "first_day, adopted_on, last_day) VALUES (%s, %s, %s, %s, %s, %s)",
+            states,
+        )
 
     # Weekly counts per unit, over adopters still in the organisation (or live projects).
     keep = np.array([a in live for a in adopters.tolist()], dtype=bool)
@@ -124,14 +132,19 @@ def adoption_refresh(*, service: Service) -> None:
         day = dt.date.fromordinal(first_ord + end)
         for ui in np.nonzero(act + ever + mau)[0].tolist():
             rows.append(
-                UnitWeek(
-                    service=service,
-                    unit_id=unit_keys[ui],
-                    week_end=day,
-                    active=int(act[ui]),
-                    ever=int(ever[ui]),
-                    dau_mean=float(dau[ui]),
-                    mau=int(mau[ui]),
+                (
+                    service.pk,
+                    unit_keys[ui],
+                    day.isoformat(),
+                    int(act[ui]),
+                    int(ever[ui]),
+                    float(dau[ui]),
+                    int(mau[ui]),
                 )
             )
-    UnitWeek.objects.bulk_create(rows, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {UnitWeek._meta.db_table} (service_id, unit_id, week_end, active, "  # noqa: S608
+            "ever, dau_mean, mau) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )

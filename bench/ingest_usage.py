@@ -1,0 +1,195 @@
+"""Benchmark: ingest a 10-million-event usage log, against a pandas baseline and a DuckDB floor.
+
+    .venv/bin/python bench/ingest_usage.py [--events 10000000] [--people 50000] [--keep]
+
+It writes a deterministic CSV shaped like a real rollout (50,000 people, a year, about a million
+person-days with 1 to 20 events each; DuckDB generates it from hashes, so every run writes the
+same file) to a temporary folder, creates a fresh SQLite database there (`onramp migrate`, then
+the people and one service), and times, each as its own process:
+
+1. `onramp ingest-usage FILE --service bench` end to end into the database (the product);
+2. the pandas baseline: read_csv, lower-case the user, group by user and day, write the rows to
+   a table of the same database (what a careful script would do);
+3. the floor: DuckDB grouping the same file by user and day, counted without fetching a row.
+
+It prints events/s, the ratios ingest/pandas and ingest/floor, and each process's peak memory.
+Targets: at least 2x faster than pandas, within 3x of the floor, peak memory under 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_PER_DAY = 10.5  # mean of 1..20
+
+# Runs a command and prints its peak RSS (KiB): getrusage of the children of this wrapper only.
+PEAK = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:])\n"
+    "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(r.returncode)\n"
+)
+
+PANDAS = """
+import sqlite3, sys
+import pandas as pd
+path, db = sys.argv[1], sys.argv[2]
+df = pd.read_csv(path, usecols=["timestamp", "user", "action"], dtype={"user": "string", "action": "string"})
+df["user"] = df["user"].str.lower()
+df["day"] = df["timestamp"].str.slice(0, 10)
+g = df.groupby(["user", "day"], sort=False).agg(events=("action", "size"), actions=("action", "nunique")).reset_index()
+con = sqlite3.connect(db)
+g.to_sql("bench_pandas_daily", con, if_exists="replace", index=False, chunksize=50_000)
+con.commit()
+print(len(g))
+"""
+
+FLOOR = """
+import duckdb, sys
+con = duckdb.connect()
+n = con.execute(
+    "SELECT count(*) FROM (SELECT lower(\\"user\\") AS u, CAST(\\"timestamp\\" AS DATE) AS d, count(*) "
+    f"FROM read_csv('{sys.argv[1]}', header=true) GROUP BY ALL)"
+).fetchone()[0]
+print(n)
+"""
+
+
+def generate(path: Path, events: int, people: int) -> int:
+    """Write the usage CSV; return the number of events written."""
+    import duckdb
+
+    person_days = max(1, round(events / EVENTS_PER_DAY))
+    con = duckdb.connect()
+    # Each person-day: a person (hash of i), a day of the year, and 1..20 events spread over
+    # working hours; a few actions, one of them the qualifying one. All from hash(), so that the
+    # file is the same on every run.
+    con.execute(
+        f"""
+        COPY (
+          WITH pd AS (
+            SELECT i,
+                   hash(i * 2654435761) % {people} AS person,
+                   DATE '2025-11-24' + CAST(hash(i * 40503) % 365 AS INTEGER) AS day,
+                   1 + CAST(hash(i * 97) % 20 AS INTEGER) AS n
+            FROM range({person_days}) t(i)
+          )
+          SELECT strftime(day + INTERVAL (8 * 3600 + (hash(i, k) % 36000)) SECOND,
+                          '%Y-%m-%dT%H:%M:%S') AS timestamp,
+                 CASE WHEN person % 7 = 0 THEN upper('P' || person || '@bench.example')
+                      ELSE 'p' || person || '@bench.example' END AS user,
+                 (['open', 'view', 'export', 'report_submitted'])[1 + CAST(hash(k, i) % 4 AS INTEGER)]
+                   AS action
+          FROM pd, range(n) r(k)
+        ) TO '{path}' (HEADER, DELIMITER ',')
+        """
+    )
+    return int(con.execute(f"SELECT count(*) FROM read_csv('{path}')").fetchone()[0])
+
+
+@dataclass
+class Timing:
+    wall: float
+    peak_mb: float
+    out: str
+
+
+def run(args: list[str], var: Path) -> Timing:
+    env = {**os.environ, "ONRAMP_VAR_DIR": str(var), "DATABASE_URL": ""}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    peak = next(
+        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KIB")
+    )
+    return Timing(elapsed, peak / 1024, done.stdout.strip())
+
+
+SETUP = """
+import django, sys
+django.setup()
+from onramp.catalog.services import service_create
+from onramp.org.models import Person
+n = int(sys.argv[1])
+Person.objects.bulk_create(
+    [Person(employee_id=f"B{i:06d}", name=f"Bench {i}", email=f"p{i}@bench.example") for i in range(n)],
+    batch_size=5000,
+)
+service_create(name="Bench", slug="bench", adopter_kind="people")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="onramp-bench-usage-"))
+    var = folder / "var"
+    try:
+        csv_path = folder / "usage.csv"
+        t = time.perf_counter()
+        events = generate(csv_path, options.events, options.people)
+        size_mb = csv_path.stat().st_size / 1e6
+        print(
+            f"generated {events:,} events ({size_mb:,.0f} MB) for {options.people:,} people "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
+        run([str(BIN / "onramp"), "migrate", "-v0"], var)
+        env_setup = [sys.executable, "-c", SETUP, str(options.people)]
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onramp.settings")
+        run(env_setup, var)
+
+        ingest = run(
+            [str(BIN / "onramp"), "ingest-usage", str(csv_path), "--service", "bench", "-v0"], var
+        )
+        pandas = run(
+            [sys.executable, "-c", PANDAS, str(csv_path), str(var / "onramp.sqlite3")], var
+        )
+        floor = run([sys.executable, "-c", FLOOR, str(csv_path)], var)
+
+        print(
+            f"onramp ingest-usage : {ingest.wall:6.2f} s  {events / ingest.wall:>12,.0f} events/s  peak {ingest.peak_mb:,.0f} MB"
+        )
+        print(f"  {ingest.out}")
+        print(
+            f"pandas baseline     : {pandas.wall:6.2f} s  {events / pandas.wall:>12,.0f} events/s  peak {pandas.peak_mb:,.0f} MB  ({int(pandas.out):,} rows)"
+        )
+        print(
+            f"DuckDB floor        : {floor.wall:6.2f} s  {events / floor.wall:>12,.0f} events/s  peak {floor.peak_mb:,.0f} MB  ({int(floor.out):,} groups)"
+        )
+        speedup = pandas.wall / ingest.wall
+        to_floor = ingest.wall / floor.wall
+        print(
+            f"ingest vs pandas    : {speedup:.2f}x faster  (target >= 2x: {'met' if speedup >= 2 else 'NOT met'})"
+        )
+        print(
+            f"ingest vs floor     : {to_floor:.2f}x the floor  (target <= 3x: {'met' if to_floor <= 3 else 'NOT met'})"
+        )
+        print(
+            f"peak memory         : {ingest.peak_mb:,.0f} MB  (target < 1,536 MB: {'met' if ingest.peak_mb < 1536 else 'NOT met'})"
+        )
+    finally:
+        if options.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
