@@ -11,6 +11,7 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from onramp.core.periodic import register_periodic
+        from onramp.surveys import changeload  # noqa: F401 - registers survey rounds as change load
 
         def rounds() -> None:
             from onramp.surveys.services import survey_rounds_create

@@ -181,3 +181,18 @@ def test_the_minimum_gap_skips_people_invited_to_any_survey_recently(big_org, ma
     result = survey_distribute(survey=b, person_ids=[person.pk], today=TODAY + dt.timedelta(days=7))
     assert result.invited == 1
     assert "1 invited" in result.summary()
+
+
+def test_an_open_survey_counts_in_the_change_load_of_its_invitees_units(
+    big_org, make_survey, invite
+):
+    from onramp.rollout.changeload import _SOURCES
+
+    survey = make_survey(title="Load")
+    invite(survey, [big_org["people"]["N2-0"], big_org["people"]["N2-1"]])
+    activities = list(_SOURCES["surveys"](TODAY, TODAY + dt.timedelta(days=7)))
+    assert [(a.kind, set(a.unit_ids)) for a in activities] == [("survey", {big_org["n2"].pk})]
+    assert (
+        list(_SOURCES["surveys"](TODAY + dt.timedelta(days=60), TODAY + dt.timedelta(days=67)))
+        == []
+    )
