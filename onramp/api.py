@@ -112,7 +112,12 @@ class OnrampAPI(NinjaAPI):
         }
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
+                # ninja keys responses by int, added ones are str: one key each, as JSON writes it
+                # (a key twice is a YAML error and Swagger UI renders nothing).
+                responses = {
+                    str(code): value for code, value in operation.get("responses", {}).items()
+                }
+                operation["responses"] = responses
                 if "requestBody" in operation:
                     responses.setdefault(
                         "400", {"description": "The request body is not valid JSON.", **error}

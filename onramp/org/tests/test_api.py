@@ -408,3 +408,17 @@ def test_an_import_refuses_a_mapping_it_cannot_read(admin_api, small_org):
     response = _upload(admin_api, CSV, map="email")
     assert response.status_code == 422
     assert "field=Header" in response.json()["detail"]["map"][0]
+
+
+def test_the_openapi_document_has_no_duplicated_keys(client):
+    # Swagger UI reads the document as YAML, where a key twice is an error ("duplicated mapping
+    # key") and the docs page shows nothing: e.g. a response code added both as 422 and "422".
+    duplicated: list[str] = []
+
+    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _value in pairs]
+        duplicated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert not duplicated, f"keys given twice in the OpenAPI document: {sorted(set(duplicated))}"
