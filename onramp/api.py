@@ -95,7 +95,8 @@ class Pages(PageNumberPagination):
 
 class OnrampAPI(NinjaAPI):
     """Documents the responses that come from outside an endpoint: 400 for a body that is not
-    JSON (ninja's parser), 429 from the rate limit (onramp.core.security) on every operation."""
+    JSON (ninja's parser), 422 for input that fails validation, and 429 from the rate limit
+    (onramp.core.security) on every operation."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
@@ -121,6 +122,11 @@ class OnrampAPI(NinjaAPI):
                 if "requestBody" in operation:
                     responses.setdefault(
                         "400", {"description": "The request body is not valid JSON.", **error}
+                    )
+                if "requestBody" in operation or operation.get("parameters"):
+                    # ninja answers 422 to any input that fails its schema, declared or not.
+                    responses.setdefault(
+                        "422", {"description": "The input is not valid: see detail.", **error}
                     )
                 responses.setdefault(
                     "429",
