@@ -14,3 +14,8 @@ class AuditConfig(AppConfig):
 
         register_all()
         jobs.connect()
+        # Bulk writes of lower apps (org imports) reach the trail through core.changes.
+        from onramp.audit.bulk import audit_log_bulk
+        from onramp.core.changes import on_bulk_write
+
+        on_bulk_write(audit_log_bulk)

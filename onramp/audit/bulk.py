@@ -19,8 +19,7 @@ request or `audit_source(..., actor=...)` block, `additional_data["source"]` fro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_value
@@ -29,6 +28,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from onramp.audit.context import current_source
+from onramp.core.changes import BulkChange as _CoreBulkChange
 
 _ACTIONS = {
     "create": LogEntry.Action.CREATE,
@@ -38,13 +38,8 @@ _ACTIONS = {
 BATCH = 2000
 
 
-@dataclass(frozen=True)
-class BulkChange:
-    pk: Any
-    action: Literal["create", "update", "delete"]
-    label: str = ""
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    service_id: int | None = None
+# One definition, in core, so that lower apps can report bulk writes (core.changes.record_bulk).
+BulkChange = _CoreBulkChange
 
 
 def _json(value: Any) -> Any:

@@ -34,7 +34,11 @@ _actor_context: ContextVar[bool] = ContextVar("onramp_audit_actor_context", defa
 
 
 def current_source() -> str:
-    return _source.get() or process_source()
+    # A process that declared itself (an import run from a web page) wins over the door it
+    # came through.
+    from onramp.core.changes import declared_source
+
+    return declared_source() or _source.get() or process_source()
 
 
 def process_source(argv: list[str] | None = None) -> str:

@@ -382,13 +382,13 @@ def people_import(
     map: list[str] = IMPORT_MAP,  # the CLI's --map, under the same name
 ) -> Status | dict[str, object]:
     """Import people from an HRIS export (CSV or XLSX), as the import page and the
-    `onramp import people` command do. Nothing is written while `dry_run` is true (the default);
+    `onramp import-people` command do. Nothing is written while `dry_run` is true (the default);
     a file with any error is refused whole, with every error listed."""
     from onramp.core.tabular import TableError, read_table
     from onramp.org.importers import (
         ImportRefused,
+        import_apply,
         parse_map_options,
-        people_import_apply,
         people_import_preview,
     )
 
@@ -415,7 +415,7 @@ def people_import(
     summary = plan.summary()
     if not dry_run:
         try:
-            result = people_import_apply(plan=plan)
+            result = import_apply(plan=plan)
         except ImportRefused as exc:
             return _import_refused(str(exc), exc.errors)
         applied, summary = True, str(result)
