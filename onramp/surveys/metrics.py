@@ -30,49 +30,44 @@ def _instrument_metric(key: str, scope: Scope) -> Measurement:
     return Measurement(f"survey.{key}", value, f.n, f.unit, f.suppressed, detail)
 
 
-@register(
-    "survey.nps",
-    label="Net Promoter Score",
-    unit="score",
-    direction="higher",
-    definition="NPS = % promoters (9-10) - % detractors (0-6), -100 to 100. " + _WINDOW_TEXT,
+INSTRUMENT_METRICS = (
+    (
+        "nps",
+        "Net Promoter Score",
+        "score",
+        "NPS = % promoters (9-10) - % detractors (0-6), -100 to 100.",
+    ),
+    ("csat", "CSAT", "%", "% answering 4 or 5 on the 1-5 satisfaction question."),
+    (
+        "ces",
+        "Customer effort (CES)",
+        "mean",
+        "Mean agreement (1-7) that the service made it easy (CES 2.0).",
+    ),
+    (
+        "sus",
+        "System Usability Scale",
+        "score",
+        "Mean SUS score (0-100; 68 is average) over complete sets of the ten items.",
+    ),
 )
-def nps(scope: Scope) -> Measurement:
-    return _instrument_metric("nps", scope)
 
 
-@register(
-    "survey.csat",
-    label="CSAT",
-    unit="%",
-    direction="higher",
-    definition="% answering 4 or 5 on the 1-5 satisfaction question. " + _WINDOW_TEXT,
-)
-def csat(scope: Scope) -> Measurement:
-    return _instrument_metric("csat", scope)
+def _instrument(key: str):
+    def compute(scope: Scope) -> Measurement:
+        return _instrument_metric(key, scope)
+
+    return compute
 
 
-@register(
-    "survey.ces",
-    label="Customer effort (CES)",
-    unit="mean",
-    direction="higher",
-    definition="Mean agreement (1-7) that the service made it easy (CES 2.0). " + _WINDOW_TEXT,
-)
-def ces(scope: Scope) -> Measurement:
-    return _instrument_metric("ces", scope)
-
-
-@register(
-    "survey.sus",
-    label="System Usability Scale",
-    unit="score",
-    direction="higher",
-    definition="Mean SUS score (0-100; 68 is average) over complete sets of the ten items. "
-    + _WINDOW_TEXT,
-)
-def sus(scope: Scope) -> Measurement:
-    return _instrument_metric("sus", scope)
+for _key, _label, _unit, _definition in INSTRUMENT_METRICS:
+    register(
+        f"survey.{_key}",
+        label=_label,
+        unit=_unit,
+        direction="higher",
+        definition=f"{_definition} {_WINDOW_TEXT}",
+    )(_instrument(_key))
 
 
 @register(
