@@ -1,0 +1,182 @@
+"""Benchmark: the adoption page of a 50,000-person organisation with a year of daily activity,
+and the same page when usage grows tenfold.
+
+    .venv/bin/python bench/adoption_dashboard.py [--people 50000] [--runs 7] [--keep]
+
+For each of two usage volumes (1x: about 100,000 person-days in the year; 10x: about 1,000,000,
+the same adopters using the service ten times as often) it builds a fresh SQLite database in a
+temporary folder (`onramp migrate`; 5 divisions x 8 departments x 5 teams; people spread over the
+teams; one service with a rollout of a pilot and two waves; activity written straight to the
+table, then the roll-ups built once as an import would), then renders /adoption/<service>/
+in-process with Django's test client: one warm-up, then the median of --runs renders (server
+time: no network, no browser). Targets: under 300 ms, and less than 30% slower at 10x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def build_and_time(people: int, scale: int, runs: int) -> dict[str, float]:
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    import numpy as np
+    from django.db import connection
+    from django.test import Client
+
+    from onramp.adoption.models import DailyActivity
+    from onramp.adoption.services import adoption_refresh
+    from onramp.catalog.services import service_create
+    from onramp.core.models import User
+    from onramp.org.models import Person
+    from onramp.org.services import unit_create
+    from onramp.rollout.services import rollout_create, wave_create
+
+    rng = np.random.default_rng(2026)
+    company = unit_create(code="CO", name="Company", kind="company")
+    teams = []
+    divisions = []
+    for d in range(5):
+        div = unit_create(code=f"D{d}", name=f"Division {d}", kind="division", parent=company)
+        divisions.append(div)
+        for e in range(8):
+            dep = unit_create(
+                code=f"D{d}E{e}", name=f"Department {d}.{e}", kind="department", parent=div
+            )
+            for t in range(5):
+                teams.append(
+                    unit_create(
+                        code=f"D{d}E{e}T{t}", name=f"Team {d}.{e}.{t}", kind="team", parent=dep
+                    )
+                )
+    Person.objects.bulk_create(
+        [
+            Person(employee_id=f"B{i:06d}", name=f"Bench {i}", email=f"p{i}@bench.example",
+                   unit=teams[i % len(teams)])
+            for i in range(people)
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    owner = User.objects.create_user("bench-owner", password="x", role="owner")
+    service = service_create(name="Bench", slug="bench", adopter_kind="people", owner=owner)
+    today = dt.date(2026, 11, 22)
+    rollout = rollout_create(service=service, name="Bench rollout", units=[company])
+    for order, (name, units, weeks_ago) in enumerate(
+        (
+            ("Pilot", divisions[:1], 40),
+            ("Wave 1", divisions[1:3], 26),
+            ("Wave 2", divisions[3:], 10),
+        ),
+        start=1,
+    ):
+        go_live = today - dt.timedelta(weeks=weeks_ago)
+        wave_create(
+            rollout=rollout, name=name, units=units, start_date=go_live - dt.timedelta(days=14),
+            go_live_date=go_live, end_date=go_live + dt.timedelta(weeks=8), order=order,
+            accept_over_capacity=True, allow_overlap=True,
+        )  # fmt: skip
+
+    # 60% of people adopt at some point in the year; each active person-day is a row. At 1x
+    # an adopter has about 3 active days after adopting; at 10x about 30.
+    ids = np.array(Person.objects.order_by("pk").values_list("pk", flat=True))
+    adopters = ids[rng.random(len(ids)) < 0.6]
+    start = today.toordinal() - 364
+    adopt = start + rng.integers(0, 330, len(adopters))
+    per = rng.poisson(3 * scale, len(adopters)) + 1
+    rows = []
+    for pid, first, n in zip(adopters.tolist(), adopt.tolist(), per.tolist(), strict=True):
+        span = today.toordinal() - first + 1
+        for day in set(rng.integers(first, first + span, n).tolist()):
+            rows.append((service.pk, pid, dt.date.fromordinal(day).isoformat(), 3, 1, 1))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {DailyActivity._meta.db_table} (service_id, person_id, identity, day, "
+            "events, qualifying_events, distinct_actions) VALUES (%s, %s, '', %s, %s, %s, %s)",
+            rows,
+        )
+    t = time.perf_counter()
+    adoption_refresh(service=service)
+    refresh = time.perf_counter() - t
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(owner)
+    url = f"/adoption/{service.slug}/"
+    assert client.get(url).status_code == 200  # warm-up: templates, URLconf, imports
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - t)
+        assert response.status_code == 200
+    return {
+        "rows": len(rows),
+        "refresh_s": refresh,
+        "median_ms": 1000 * statistics.median(times),
+        "min_ms": 1000 * min(times),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        result = build_and_time(options.people, options.child, options.runs)
+        print("RESULT " + json.dumps(result))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="onramp-bench-dash-"))
+    results = {}
+    try:
+        for scale in (1, 10):
+            var = folder / f"var{scale}"
+            env = {**os.environ, "ONRAMP_VAR_DIR": str(var), "DATABASE_URL": "",
+                   "DJANGO_SETTINGS_MODULE": "onramp.settings"}  # fmt: skip
+            subprocess.run([str(BIN / "onramp"), "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(scale), "--people", str(options.people),
+                 "--runs", str(options.runs)],
+                env=env, cwd=ROOT, capture_output=True, text=True,
+            )  # fmt: skip
+            line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if done.returncode or line is None:
+                sys.exit(f"scale {scale} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            results[scale] = json.loads(line.removeprefix("RESULT "))
+            r = results[scale]
+            print(
+                f"{scale:>2}x usage: {r['rows']:>9,} person-days  roll-up {r['refresh_s']:5.1f} s  "
+                f"page median {r['median_ms']:6.1f} ms (best {r['min_ms']:.1f} ms)"
+            )
+        growth = results[10]["median_ms"] / results[1]["median_ms"] - 1
+        ok_time = results[1]["median_ms"] < 300
+        print(f"page at 1x          : {'met' if ok_time else 'NOT met'} (target < 300 ms)")
+        print(
+            f"growth at 10x usage : {100 * growth:+.0f}%  "
+            f"({'met' if growth < 0.3 else 'NOT met'}; target < +30%)"
+        )
+    finally:
+        if options.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
