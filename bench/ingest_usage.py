@@ -57,6 +57,7 @@ print(len(g))
 FLOOR = """
 import duckdb, sys
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 n = con.execute(
     "SELECT count(*) FROM (SELECT lower(\\"user\\") AS u, CAST(\\"timestamp\\" AS DATE) AS d, count(*) "
     f"FROM read_csv('{sys.argv[1]}', header=true) GROUP BY ALL)"

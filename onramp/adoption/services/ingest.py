@@ -244,6 +244,7 @@ def usage_ingest(
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # our own progress goes to the caller
         return _ingest(
             con,
             path=path,
