@@ -5,9 +5,10 @@ from django.contrib.auth.admin import UserAdmin
 
 from onramp.core.models import ApiToken, User
 
-# Django's admin is for PMO admins only, whatever is_staff says.
+# Django's admin is for PMO admins only: the role decides, not the is_staff flag (an admin who
+# signs in through SSO has no reason to carry it).
 admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]
-    request.user.is_active and request.user.is_staff and request.user.is_pmo_admin
+    request.user.is_active and request.user.is_pmo_admin
 )
 
 

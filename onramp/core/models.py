@@ -41,6 +41,14 @@ class User(AbstractUser):
     def is_pmo_admin(self) -> bool:
         return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
 
+    # A PMO admin may do everything, Django's admin included, however the account was made
+    # (locally or through single sign-on): no separate staff flag or model permissions needed.
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return (self.is_active and self.role == Role.ADMIN) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return (self.is_active and self.role == Role.ADMIN) or super().has_module_perms(app_label)
+
     @property
     def effective_role(self) -> str:
         return Role.ADMIN if self.is_superuser else self.role

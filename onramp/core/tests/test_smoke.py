@@ -17,3 +17,11 @@ def test_signed_in_viewer_sees_home_with_navigation(client_for, viewer, service)
     for label in ("Services", "Organisation", "Rollouts", "Adoption", "Surveys", "Reports"):
         assert f">{label}</a>" in body
     assert "Risk Framework" in body
+
+
+def test_a_pmo_admin_opens_django_admin_without_the_staff_flag_and_others_cannot(
+    client_for, make_user, owner
+):
+    sso_admin = make_user("sam", "admin")  # as single sign-on creates it: no is_staff
+    assert client_for(sso_admin).get("/admin/org/person/").status_code == 200
+    assert client_for(owner).get("/admin/").status_code == 302  # sent to sign in

@@ -281,3 +281,12 @@ def test_the_wave_form_warns_about_capacity_before_saving(
     second = c.post(f"/rollouts/{other.pk}/waves/new/", {**data, "accept_over_capacity": "on"})
     assert second.status_code == 302
     assert Wave.objects.filter(name="Extra").exists()
+
+
+def test_a_rollout_without_owner_renders(client_for, admin_user, service):
+    from onramp.rollout.services import rollout_create
+
+    rollout = rollout_create(service=service, name="Ownerless", owner=None)
+    response = client_for(admin_user).get(f"/rollouts/{rollout.pk}/")
+    assert response.status_code == 200
+    assert "Ownerless" in response.content.decode()
