@@ -121,7 +121,7 @@ class ServiceQuery(Schema):
 class MetricsQuery(Schema):
     rollout: int | None = Field(None, ge=1, le=MAX_ID)
     wave: int | None = Field(None, ge=1, le=MAX_ID)
-    as_of: dt.date | None = None
+    as_of: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))
 
 
 class MeasurementOut(Schema):
