@@ -582,8 +582,8 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     # faster than building model instances for bulk_create, on SQLite and PostgreSQL alike.
     cur = con.execute(
         "SELECT sid, person_id, project_id, identity, strftime(day, '%Y-%m-%d'), events, qual, "
-        "least(actions, 32767) FROM matched"
-    )
+        "least(actions, 32767) FROM matched ORDER BY sid, person_id, project_id, identity, day"
+    )  # in the unique index's order: B-tree appends instead of inserts all over the pages
     done = 0
     progress("Writing", 0, total)
     with connection.cursor() as db, _big_cache(db):
