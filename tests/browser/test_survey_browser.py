@@ -20,14 +20,20 @@ def pulse(service):
     big = unit_create(code="BIG", name="Team Big", kind="team", parent=div)
     small = unit_create(code="SMALL", name="Team Small", kind="team", parent=div)
     people = [
-        person_create(employee_id=f"B{i}", name=f"Big {i}", email=f"b{i}@acme.test", unit=big) for i in range(7)
+        person_create(employee_id=f"B{i}", name=f"Big {i}", email=f"b{i}@acme.test", unit=big)
+        for i in range(7)
     ] + [
-        person_create(employee_id=f"S{i}", name=f"Small {i}", email=f"s{i}@acme.test", unit=small) for i in range(2)
+        person_create(employee_id=f"S{i}", name=f"Small {i}", email=f"s{i}@acme.test", unit=small)
+        for i in range(2)
     ]
     today = timezone.localdate()
     survey = survey_create(
-        service=service, title="Risk framework pulse", instruments=["nps", "csat"], anonymity="identified",
-        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=7),
+        service=service,
+        title="Risk framework pulse",
+        instruments=["nps", "csat"],
+        anonymity="identified",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=7),
     )
     return survey, people
 
@@ -54,9 +60,13 @@ def test_an_employee_answers_on_a_phone_and_the_pmo_sees_the_result_with_a_small
     nps_q, why_q, csat_q = survey.questions.all()
     # Six people of the big team and the two of the small team answered already.
     for p in people[1:]:
-        response_submit(raw_token=tokens[p.email], answers={f"q{nps_q.pk}": "10", f"q{csat_q.pk}": "5"})
+        response_submit(
+            raw_token=tokens[p.email], answers={f"q{nps_q.pk}": "10", f"q{csat_q.pk}": "5"}
+        )
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = phone.new_page()
     page.goto(f"{live_server.url}/s/{tokens[people[0].email]}/")
     assert page.get_by_role("heading", name="Risk framework pulse").is_visible()
