@@ -6,6 +6,8 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 ONRAMP := $(VENV)/bin/onramp
 export PYTHON VENV
+# Test processes in parallel (pytest-xdist); TEST_JOBS=0 runs them in this process.
+TEST_JOBS ?= 2
 
 .PHONY: run test lint bench lock install
 
@@ -14,7 +16,7 @@ run: $(STAMP)  ## Migrate, load the demo on the first run, serve with a task wor
 
 test: $(STAMP)  ## Run the whole test suite (installs Chromium for the browser tests if missing).
 	scripts/ensure-chromium.sh
-	ONRAMP_VAR_DIR=var/test $(VENV)/bin/pytest --durations=10 $(ARGS)
+	ONRAMP_VAR_DIR=var/test $(VENV)/bin/pytest -n $(TEST_JOBS) --durations=10 $(ARGS)
 
 lint: $(STAMP)  ## ruff: lint and formatting.
 	$(VENV)/bin/ruff check .
