@@ -234,13 +234,14 @@ def test_reset_keeps_users_who_are_not_the_demos(small_org, viewer):
     assert User.objects.filter(pk=viewer.pk).exists()
 
 
-def test_it_refuses_to_load_over_someone_elses_data_and_exits_with_1(small_org, capsys):
-    from onramp.__main__ import main
+def test_it_refuses_to_load_over_someone_elses_data_and_exits_with_1(small_org):
+    # In-process through call_command: the console script would close the test's database
+    # connection (PostgreSQL). A CommandError is what makes the console script exit with 1.
+    from django.core.management import CommandError, call_command
 
-    with pytest.raises(SystemExit) as stopped:
-        main(["demo", "--size", str(SMALL), "--skip-checks"])
-    assert stopped.value.code == 1
-    message = capsys.readouterr().err
+    with pytest.raises(CommandError) as stopped:
+        call_command("demo", "--size", str(SMALL))
+    message = str(stopped.value)
     assert "not the demo's: 6 org units, 7 people." in message
     assert "--reset" in message
     assert not OrgUnit.objects.filter(code="BWG").exists()

@@ -18,7 +18,9 @@ def create_guards(apps, schema_editor):
         elif vendor == "postgresql":
             schema_editor.execute(
                 f"CREATE OR REPLACE FUNCTION {table}_refuse_update() RETURNS trigger AS $$ "
-                f"BEGIN RAISE EXCEPTION '{table} rows cannot be changed: add a new one'; END; "
+                # restrict_violation (23001): an integrity error, as SQLite's RAISE(ABORT) is.
+                f"BEGIN RAISE EXCEPTION '{table} rows cannot be changed: add a new one' "
+                "USING ERRCODE = 'restrict_violation'; END; "
                 "$$ LANGUAGE plpgsql;"
             )
             schema_editor.execute(
