@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "onramp.logging.RequestIdMiddleware",
     "onramp.audit.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "onramp.core.errors.NulByteMiddleware",
     "onramp.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "onramp.core.security.RateLimitMiddleware",

@@ -42,6 +42,21 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls through raw WSGI fire request_started/finished, whose close_old_connections closes
+    a PostgreSQL connection that is inside the test's transaction. Django's test client
+    disconnects it for the same reason; do as it does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def admin_token(db, admin_user, small_org, service, other_service, settings):
     """A PMO admin's token, and some data for the generated requests to find."""

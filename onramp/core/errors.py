@@ -117,3 +117,25 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return _page("404.html", 404, {"request_path": request.path})
+
+
+class NulByteMiddleware:
+    """Refuse a query string carrying a NUL character before any view runs: no field can hold it
+    and PostgreSQL refuses it outright (a 500 otherwise). The API answers 422 like any invalid
+    parameter; pages answer 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query.upper() or "\x00" in query or "\x00" in request.path:
+            message = "A parameter holds a NUL character, which no field accepts: remove it."
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"detail": [{"msg": message, "loc": ["query"]}]}, status=422)
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -25,3 +25,10 @@ def test_a_pmo_admin_opens_django_admin_without_the_staff_flag_and_others_cannot
     sso_admin = make_user("sam", "admin")  # as single sign-on creates it: no is_staff
     assert client_for(sso_admin).get("/admin/org/person/").status_code == 200
     assert client_for(owner).get("/admin/").status_code == 302  # sent to sign in
+
+
+def test_a_nul_character_in_a_parameter_is_refused_not_a_server_error(client_for, viewer):
+    c = client_for(viewer)
+    assert c.get("/org/people/?q=a%00b").status_code == 400
+    api = c.get("/api/v1/people?q=a%00b")
+    assert api.status_code == 422 and "NUL" in api.json()["detail"][0]["msg"]
