@@ -281,3 +281,33 @@ def run_in_transaction(plan: ImportPlan, write: Callable[[], None]) -> None:
                 )
             ]
         ) from exc
+
+
+def check_links(
+    errors: ErrorList,
+    *,
+    refs: Iterable[tuple[int, str]],
+    parsed: Sequence[tuple[int, str, Any, str]],
+    existing: Mapping[str, Mapping[str, Any]],
+    key_of: Mapping[Any, str],
+    link_field: str,
+    column: str,
+    unknown: Callable[[str], str],
+    cycle_message: Callable[[list[str]], str],
+) -> None:
+    """Shared by the people (manager) and unit (parent) imports: every link points at a key in
+    the file or already in Onramp, and the links, old and new together, make no cycle."""
+    seen = {key for _, key, _, _ in parsed}
+    for number, target in refs:
+        if target and target not in seen and target not in existing:
+            errors.add(number, column, unknown(target))
+    links: dict[str, str | None] = {
+        key: (key_of.get(row[link_field]) if row[link_field] else None)
+        for key, row in existing.items()
+    }
+    for _, key, _, target in parsed:
+        links[key] = target or None
+    row_of = {key: number for number, key, _, _ in parsed}
+    for cycle in find_cycles(links):
+        first = min((row_of[k] for k in cycle if k in row_of), default=0)
+        errors.add(first, column, cycle_message(cycle))

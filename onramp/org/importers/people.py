@@ -23,7 +23,7 @@ from onramp.org.importers.base import (
     build_mapping,
     bulk_update_changes,
     check_length,
-    find_cycles,
+    check_links,
     norm_word,
     refuse_if_errors,
     report,
@@ -328,30 +328,24 @@ def people_import_preview(
 
     # Links: managers must exist (in this file or in Onramp), and chains must not loop.
     if sets_manager:
-        for number, manager in refs:
-            if manager and manager not in seen_eid and manager not in existing:
-                errors.add(
-                    number,
-                    col["manager"],
-                    f"Manager id {manager!r} is neither in this file nor in "
-                    "Onramp: add that person, or correct the id.",
-                )
-        chain: dict[str, str | None] = {
-            eid: (eid_of.get(r["manager_id"]) if r["manager_id"] else None)
-            for eid, r in existing.items()
-        }
-        for _, eid, _, manager in parsed:
-            chain[eid] = manager or None
-        row_of = {eid: number for number, eid, _, _ in parsed}
-        for cycle in find_cycles(chain):
-            first = min((row_of[e] for e in cycle if e in row_of), default=0)
-            errors.add(
-                first,
-                col["manager"],
+        check_links(
+            errors,
+            refs=refs,
+            parsed=parsed,
+            existing=existing,
+            key_of=eid_of,
+            link_field="manager_id",
+            column=col["manager"],
+            unknown=lambda manager: (
+                f"Manager id {manager!r} is neither in this file nor in "
+                "Onramp: add that person, or correct the id."
+            ),
+            cycle_message=lambda cycle: (
                 "The manager chain makes a cycle: "
                 + " > ".join(cycle)
-                + ". Correct the manager id of one of these people.",
-            )
+                + ". Correct the manager id of one of these people."
+            ),
+        )
 
     # E-mails taken by someone else in Onramp (who does not give theirs up in this file).
     if "email" in mapped:

@@ -18,7 +18,7 @@ from onramp.org.importers.base import (
     build_mapping,
     bulk_update_changes,
     check_length,
-    find_cycles,
+    check_links,
     norm_word,
     refuse_if_errors,
     report,
@@ -149,30 +149,24 @@ def units_import_preview(
             parsed.append((number, code, values, parent))
 
     if sets_parent:
-        for number, parent in refs:
-            if parent and parent not in seen and parent not in existing:
-                errors.add(
-                    number,
-                    col["parent"],
-                    f"Parent code {parent!r} is neither in this file nor in "
-                    "Onramp: add that unit, or correct the code.",
-                )
-        tree: dict[str, str | None] = {
-            code: (code_of.get(r["parent_id"]) if r["parent_id"] else None)
-            for code, r in existing.items()
-        }
-        for _, code, _, parent in parsed:
-            tree[code] = parent or None
-        row_of = {code: number for number, code, _, _ in parsed}
-        for cycle in find_cycles(tree):
-            first = min((row_of[c] for c in cycle if c in row_of), default=0)
-            errors.add(
-                first,
-                col["parent"],
+        check_links(
+            errors,
+            refs=refs,
+            parsed=parsed,
+            existing=existing,
+            key_of=code_of,
+            link_field="parent_id",
+            column=col["parent"],
+            unknown=lambda parent: (
+                f"Parent code {parent!r} is neither in this file nor in "
+                "Onramp: add that unit, or correct the code."
+            ),
+            cycle_message=lambda cycle: (
                 "The unit tree makes a cycle: "
                 + " > ".join(cycle)
-                + ". Correct the parent code of one of these units.",
-            )
+                + ". Correct the parent code of one of these units."
+            ),
+        )
     report(progress, "validate", len(table.rows), len(table.rows))
     plan.errors = sorted(errors, key=lambda e: e.row)
     if errors:
