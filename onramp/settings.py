@@ -279,6 +279,11 @@ ONRAMP = {
         "slack": env_str("ONRAMP_SLACK_WEBHOOK_URL"),
         "teams": env_str("ONRAMP_TEAMS_WEBHOOK_URL"),
     },
+    # Personal chat messages (survey invitations, reminders, detractor follow-ups to the owner),
+    # each off until set: a Slack bot token, a Teams (Power Automate) flow URL. See docs/surveys.md.
+    "SLACK_BOT_TOKEN": env_str("ONRAMP_SLACK_BOT_TOKEN"),
+    "SLACK_API_URL": env_str("ONRAMP_SLACK_API_URL", "https://slack.com/api"),
+    "TEAMS_FLOW_URL": env_str("ONRAMP_TEAMS_FLOW_URL"),
     # /metrics for Prometheus: off unless ONRAMP_METRICS=true; a bearer token guards it if set.
     "METRICS": env_bool("ONRAMP_METRICS", False),
     "METRICS_TOKEN": env_str("ONRAMP_METRICS_TOKEN"),

@@ -23,7 +23,7 @@ from onramp.catalog.selectors import service_can_edit, service_can_read, service
 from onramp.core.access import MANAGE, READ, ensure
 from onramp.surveys import selectors, services
 from onramp.surveys.instruments import INSTRUMENTS
-from onramp.surveys.models import Anonymity, Recurrence, Survey, SurveyStatus
+from onramp.surveys.models import Anonymity, Delivery, Recurrence, Survey, SurveyStatus
 from onramp.surveys.services.distribution import audience
 
 router = Router(tags=["surveys"])
@@ -56,6 +56,9 @@ class SurveyOut(Schema):
     min_group: int
     min_comments: int
     recurrence: Recurrence
+    delivery: Delivery = Field(
+        description="How invitations, reminders and rounds go out: email, slack_dm or teams_dm."
+    )
     round_number: int
     rollout_id: int | None
     wave_id: int | None
@@ -80,6 +83,11 @@ class SurveyIn(Schema):
     min_group: int = Field(5, ge=3, le=100)
     min_comments: int = Field(8, ge=3, le=100)
     recurrence: Recurrence = Recurrence.NONE
+    delivery: Delivery = Field(
+        Delivery.EMAIL,
+        description="email, or slack_dm / teams_dm when configured on this Onramp (a person is "
+        "found by their email address).",
+    )
     rollout_id: int | None = None
     wave_id: int | None = None
     instruments: list[str] = Field(
@@ -114,6 +122,7 @@ class DistributeOut(Schema):
     already_invited: int
     skipped_recent: int
     skipped_no_email: int
+    channel: Delivery = Field(description="How these invitations went out.")
     summary: str
 
 

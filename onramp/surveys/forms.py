@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
+from onramp.core.chat import personal_chat_channels
 from onramp.surveys.instruments import INSTRUMENTS
-from onramp.surveys.models import Anonymity, QuestionKind, Recurrence, Survey
+from onramp.surveys.models import Anonymity, Delivery, QuestionKind, Recurrence, Survey
 
 CUSTOM_KINDS = [
     (QuestionKind.SCALE, "Rating scale"),
@@ -34,6 +35,7 @@ class SurveyForm(forms.ModelForm):
             "opens_on",
             "closes_on",
             "recurrence",
+            "delivery",
             "min_group",
             "min_comments",
         ]
@@ -42,6 +44,7 @@ class SurveyForm(forms.ModelForm):
             "closes_on": forms.DateInput(attrs={"type": "date"}),
             "intro": forms.Textarea(attrs={"rows": 2}),
             "anonymity": forms.RadioSelect,
+            "delivery": forms.RadioSelect,
         }
 
     def __init__(self, *args, services=None, **kwargs):
@@ -69,6 +72,7 @@ class SurveyForm(forms.ModelForm):
         self.fields[
             "recurrence"
         ].help_text = "A recurring pulse opens a new round each period, anchored on the opening date, and invites the same people."
+        self._offer_configured_channels()
         if self.instance.pk:
             del self.fields["instruments"]
             del self.fields["service"]
@@ -77,6 +81,39 @@ class SurveyForm(forms.ModelForm):
                 self.fields[
                     "anonymity"
                 ].help_text = "Fixed: responses have arrived under this mode."
+
+    def _offer_configured_channels(self) -> None:
+        """Email always; Slack and Teams only once configured (and a survey's current choice,
+        marked, if its channel was switched off since)."""
+        on = set(personal_chat_channels())
+        current = self.instance.delivery if self.instance.pk else None
+        choices = []
+        for value, label in Delivery.choices:
+            if value == Delivery.EMAIL or value in on:
+                choices.append((value, label))
+            elif value == current:
+                choices.append((value, f"{label} (not configured: invitations go by email)"))
+        field = self.fields["delivery"]
+        field.choices = choices
+        field.required = False  # left out: email, or the survey's current choice
+        off = [
+            label
+            for value, label in Delivery.choices
+            if value != Delivery.EMAIL and value not in on
+        ]
+        field.help_text = (
+            "Invitations, reminders and recurring rounds go out this way; Slack and Teams find "
+            "people by their email address, and people without one are skipped."
+        )
+        if off:
+            field.help_text += (
+                f" {' and '.join(off)}: not configured on this Onramp (a PMO admin can turn "
+                f"{'it' if len(off) == 1 else 'them'} on, see docs/surveys.md)."
+            )
+
+    def clean_delivery(self) -> str:
+        current = self.instance.delivery if self.instance.pk else Delivery.EMAIL
+        return self.cleaned_data.get("delivery") or current
 
 
 class QuestionForm(forms.Form):

@@ -40,6 +40,15 @@ class Recurrence(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly"
 
 
+class Delivery(models.TextChoices):
+    """How invitations and reminders reach people: the values are outbox channels. Slack and
+    Teams find the person by their email address (onramp.core.chat)."""
+
+    EMAIL = "email", "Email"
+    SLACK = "slack_dm", "Slack direct message"
+    TEAMS = "teams_dm", "Microsoft Teams chat"
+
+
 class Survey(TimeStampedModel):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="surveys")
     rollout = models.ForeignKey(
@@ -68,6 +77,13 @@ class Survey(TimeStampedModel):
     )
     recurrence = models.CharField(
         max_length=12, choices=Recurrence.choices, default=Recurrence.NONE
+    )
+    delivery = models.CharField(
+        "send invitations by",
+        max_length=12,
+        choices=Delivery.choices,
+        default=Delivery.EMAIL,
+        help_text="Invitations, reminders and recurring rounds go out this way.",
     )
     series = models.ForeignKey(
         "self",
@@ -299,7 +315,8 @@ class Notification(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="notifications")
     response = models.ForeignKey(Response, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    channel = models.CharField(max_length=12, default="email")
+    # The channels it went out on, comma-separated ("email,slack_dm,slack").
+    channel = models.CharField(max_length=60, default="email")
     recipient = models.CharField(max_length=254)
 
     def __str__(self) -> str:

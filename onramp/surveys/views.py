@@ -15,8 +15,8 @@ from onramp.core.tabular import xlsx_response
 from onramp.surveys import selectors, services
 from onramp.surveys.forms import DistributeForm, ImportForm, QuestionForm, SurveyForm
 from onramp.surveys.instruments import INSTRUMENTS
-from onramp.surveys.models import Question, Survey
-from onramp.surveys.services.distribution import audience
+from onramp.surveys.models import Delivery, Question, Survey
+from onramp.surveys.services.distribution import audience, survey_channel
 
 
 def _crumbs(*extra):
@@ -128,6 +128,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "question_form": QuestionForm(),
             "distribute_form": DistributeForm(),
             "instruments": INSTRUMENTS.values(),
+            "channel": Delivery(survey_channel(survey)),
+            "channel_off": survey_channel(survey) != survey.delivery,
         },
     )
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from onramp.catalog.models import Service
+from onramp.core.chat import personal_chat_channels
 from onramp.surveys.instruments import INSTRUMENTS
-from onramp.surveys.models import Question, QuestionKind, Survey, SurveyStatus
+from onramp.surveys.models import Delivery, Question, QuestionKind, Survey, SurveyStatus
 
 
 class SurveyError(ValidationError):
@@ -29,7 +30,23 @@ SETTINGS_FIELDS = (
     "recurrence",
     "rollout",
     "wave",
+    "delivery",
 )
+
+
+def _check_delivery(delivery: str, *, current: str | None = None) -> None:
+    """Email is always there; Slack and Teams only once configured. A survey keeps a channel
+    switched off since it was chosen (it then goes out by email, and its page says so)."""
+    if delivery in (Delivery.EMAIL, current) or delivery in personal_chat_channels():
+        return
+    if delivery not in Delivery.values:
+        return  # full_clean() names the valid choices
+    raise SurveyError(
+        {
+            "delivery": f"{Delivery(delivery).label} is not set up on this Onramp: choose "
+            "email, or ask a PMO admin to configure it (see docs/surveys.md)."
+        }
+    )
 
 
 @transaction.atomic
@@ -48,7 +65,9 @@ def survey_create(
     rollout: Any = None,
     wave: Any = None,
     instruments: list[str] | None = None,
+    delivery: str = Delivery.EMAIL,
 ) -> Survey:
+    _check_delivery(delivery)
     if wave is not None and rollout is None:
         rollout = wave.rollout
     if rollout is not None and rollout.service_id != service.pk:
@@ -67,6 +86,7 @@ def survey_create(
         rollout=rollout,
         wave=wave,
         period_start=opens_on,
+        delivery=delivery,
     )
     survey.full_clean()
     survey.save()
@@ -87,6 +107,8 @@ def survey_update(*, survey: Survey, **fields: Any) -> Survey:
                 "respondents answered under it. Create a new survey to change it."
             }
         )
+    if "delivery" in fields:
+        _check_delivery(fields["delivery"], current=survey.delivery)
     for name, value in fields.items():
         setattr(survey, name, value)
     survey.full_clean()

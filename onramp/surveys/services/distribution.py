@@ -13,10 +13,18 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from onramp.core.chat import personal_chat_channels
 from onramp.core.outbox import outbox_enqueue
 from onramp.org.models import Person
 from onramp.org.selectors import people_in_units
-from onramp.surveys.models import Invitation, Recurrence, Survey, SurveyStatus, hash_survey_token
+from onramp.surveys.models import (
+    Delivery,
+    Invitation,
+    Recurrence,
+    Survey,
+    SurveyStatus,
+    hash_survey_token,
+)
 from onramp.surveys.services.building import SurveyError, questions_copy
 
 
@@ -26,9 +34,11 @@ class DistributionResult:
     already_invited: int
     skipped_recent: int  # invited to another survey within the minimum gap
     skipped_no_email: int
+    channel: str = Delivery.EMAIL  # how the invitations went out
+    chosen: str = Delivery.EMAIL  # the survey's choice (differs when that channel is off)
 
     def summary(self) -> str:
-        parts = [f"{self.invited} invited"]
+        parts = [f"{self.invited} invited" + _by(self.channel)]
         if self.already_invited:
             parts.append(f"{self.already_invited} already invited")
         if self.skipped_recent:
@@ -37,7 +47,26 @@ class DistributionResult:
             )
         if self.skipped_no_email:
             parts.append(f"{self.skipped_no_email} skipped: no email address")
-        return "; ".join(parts) + "."
+        text = "; ".join(parts) + "."
+        if self.channel != self.chosen:
+            text += (
+                f" {Delivery(self.chosen).label} is not configured any more, so invitations "
+                "went by email: choose email in the survey's settings, or ask a PMO admin."
+            )
+        return text
+
+
+def _by(channel: str) -> str:
+    return "" if channel == Delivery.EMAIL else f" by {Delivery(channel).label}"
+
+
+def survey_channel(survey: Survey) -> str:
+    """The outbox channel of the survey's invitations and reminders: its choice, or email when
+    that chat channel is not configured (any more). People are found by their email address in
+    every channel."""
+    if survey.delivery in personal_chat_channels():
+        return survey.delivery
+    return Delivery.EMAIL
 
 
 def min_gap_days() -> int:
@@ -143,6 +172,7 @@ def survey_distribute(
     )
     people = Person.objects.filter(pk__in=candidates - recent, active=True).exclude(email="")
     no_email = len(candidates - recent) - people.count()
+    channel = survey_channel(survey)
     invited = 0
     for person in people.iterator():
         raw = Invitation.new_token()
@@ -159,6 +189,7 @@ def survey_distribute(
             recipient=person.email,
             subject=subject,
             body=body,
+            channel=channel,
         )
         invited += 1
     if invited:
@@ -170,7 +201,9 @@ def survey_distribute(
 
         survey_open(survey=survey, today=today)
     _schedule_delivery()
-    return DistributionResult(invited, len(already), len(recent), no_email)
+    return DistributionResult(
+        invited, len(already), len(recent), no_email, channel=channel, chosen=survey.delivery
+    )
 
 
 def _schedule_delivery() -> None:
@@ -187,6 +220,7 @@ def survey_remind(*, survey: Survey) -> int:
         raise SurveyError("Only an open survey can send reminders.")
     count = 0
     now = timezone.now()
+    channel = survey_channel(survey)
     for invitation in survey.invitations.filter(responded=False).select_related("person"):
         raw = Invitation.new_token()
         invitation.token_hash = hash_survey_token(raw)
@@ -199,6 +233,7 @@ def survey_remind(*, survey: Survey) -> int:
             recipient=invitation.person.email,
             subject=subject,
             body=body,
+            channel=channel,
         )
         count += 1
     _schedule_delivery()
@@ -256,6 +291,7 @@ def _copy_round(first: Survey, previous: Survey, number: int, start: dt.date) ->
         min_group=first.min_group,
         min_comments=first.min_comments,
         recurrence=first.recurrence,
+        delivery=first.delivery,
         series=first,
         round_number=number,
         period_start=start,

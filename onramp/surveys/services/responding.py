@@ -251,13 +251,17 @@ def response_submit(
 def _notify_detractor(
     survey: Survey, response: Response, person: Person, cleaned: dict[int, dict[str, Any]]
 ) -> None:
-    """Tell the service owner, once, by email and on each configured chat channel."""
+    """Tell the service owner, once: by email and by Slack/Teams direct message (found by their
+    email address) when those are configured, and on each configured chat channel's webhook."""
+    from onramp.core.chat import personal_chat_channels
+
     nps_ids = set(survey.questions.filter(kind=QuestionKind.NPS).values_list("id", flat=True))
     scores = [v["score"] for qid, v in cleaned.items() if qid in nps_ids and v["score"] is not None]
     owner = survey.service.owner
     if not scores or min(scores) > 6 or owner is None:
         return
-    channels = ([("email", owner.email)] if owner.email else []) + [(c, c) for c in chat_channels()]
+    personal = [(c, owner.email) for c in ("email", *personal_chat_channels())]
+    channels = (personal if owner.email else []) + [(c, c) for c in chat_channels()]
     key = f"detractor:{response.pk}"
     if not channels or Notification.objects.filter(key=key).exists():
         return
