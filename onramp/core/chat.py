@@ -31,7 +31,6 @@ from django.conf import settings
 SLACK_DM = "slack_dm"
 TEAMS_DM = "teams_dm"
 PERSONAL_CHANNELS = (SLACK_DM, TEAMS_DM)
-CHANNEL_LABELS = {SLACK_DM: "Slack direct message", TEAMS_DM: "Microsoft Teams chat"}
 TIMEOUT = 10
 
 # Slack errors that are about the recipient: no retry will change them.
@@ -120,12 +119,13 @@ def _retry_after(headers: Any) -> int:
 
 
 def _http(
-    url: str, *, data: bytes | None = None, headers: dict[str, str], service: str
+    url: str, *, data: bytes | None = None, headers: dict[str, str], service: str, setting: str
 ) -> tuple[int, bytes]:
     """One HTTP request; returns (status, body) for any answer, raises ChatUnavailable when the
-    service cannot be reached or asks to wait."""
+    service cannot be reached or asks to wait. Messages never repeat the URL: a flow's address
+    carries its signature."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise ChatUnavailable(f"The {service} address {url!r} is not an http(s) URL: fix it.")
+        raise ChatUnavailable(f"{setting} is not an http(s) address: fix it.")
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
         # An admin-set URL (settings), never one from a user.
@@ -161,7 +161,9 @@ class SlackClient:
             headers["Content-Type"] = "application/json; charset=utf-8"
         elif params:
             url += "?" + urllib.parse.urlencode(params)
-        status, body = _http(url, data=data, headers=headers, service="Slack")
+        status, body = _http(
+            url, data=data, headers=headers, service="Slack", setting="ONRAMP_SLACK_API_URL"
+        )
         try:
             answer = json.loads(body or b"{}")
         except ValueError:
@@ -210,7 +212,13 @@ class SlackClient:
         try:
             self._call(
                 "chat.postMessage",
-                payload={"channel": user_id, "text": text, "unfurl_links": False},
+                payload={
+                    "channel": user_id,
+                    "text": text,
+                    # no link preview: Slack would fetch the personal link itself
+                    "unfurl_links": False,
+                    "unfurl_media": False,
+                },
             )
         except SlackApiError as exc:
             if exc.code in _SLACK_RECIPIENT_ERRORS or exc.code in (
@@ -240,6 +248,7 @@ def teams_flow_post(*, url: str, recipient: str, subject: str, text: str, link: 
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
         service="The Teams flow",
+        setting="ONRAMP_TEAMS_FLOW_URL",
     )
     if status >= 500:
         raise ChatUnavailable(f"The Teams flow answered HTTP {status}; will retry.")

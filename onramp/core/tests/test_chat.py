@@ -148,6 +148,7 @@ def test_a_slack_direct_message_looks_the_person_up_by_email_then_posts_to_their
     assert post.method == "POST" and post.path == "/api/chat.postMessage"
     assert post.headers["authorization"] == f"Bearer {TOKEN}"
     assert post.body["channel"] == "U0ANN"
+    assert post.body["unfurl_links"] is False  # Slack must not fetch the personal link
     assert post.body["text"].startswith("*Pulse &lt;Q4&gt;*\n\nHello Ann,")
     assert LINK in post.body["text"]
     message = OutboxMessage.objects.get()
@@ -261,3 +262,14 @@ def test_a_personal_chat_channel_switched_off_keeps_its_messages_pending(chat_se
     message = OutboxMessage.objects.get()
     assert message.status == OutboxStatus.PENDING and "not configured" in message.last_error
     assert not chat_server.seen
+
+
+@pytest.mark.django_db
+def test_an_address_that_is_not_http_names_the_setting_and_not_the_secret(chat_server, settings):
+    settings.ONRAMP = {**settings.ONRAMP, "TEAMS_FLOW_URL": "file:///etc/passwd?sig=secret"}
+    outbox_enqueue(key="c:1", recipient="ann@acme.test", subject="S", body=BODY, channel="teams_dm")
+    assert outbox_deliver() == 0
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.PENDING
+    assert "ONRAMP_TEAMS_FLOW_URL is not an http(s) address" in message.last_error
+    assert "secret" not in message.last_error
