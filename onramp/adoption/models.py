@@ -69,13 +69,25 @@ class AdoptionRule(models.Model):
 
 class DailyActivity(models.Model):
     """One adopter's use of one service on one day. The adopter is a person, a project, or (until
-    someone maps it) the identity string the log carried."""
+    someone maps it) the identity string the log carried.
+
+    Indexes are few on purpose: an import writes a million of these rows, and every index costs
+    a B-tree insert per row. The unique (service, adopter, day) indexes serve every read (the
+    roll-up, the metrics' day windows, replacing days); the partial person and project indexes
+    serve only the foreign keys (deleting a person); no index holds the NULLs of the other
+    adopter kinds."""
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="daily_activity")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="daily_activity", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+    )
     identity = models.CharField(max_length=254, blank=True, default="")
     day = models.DateField()
     events = models.PositiveIntegerField()
@@ -108,7 +120,16 @@ class DailyActivity(models.Model):
                 name="activity_identity_day_unique",
             ),
         ]
-        indexes = [models.Index(fields=["service", "day"], name="activity_service_day")]
+        indexes = [
+            models.Index(
+                fields=["person"], condition=models.Q(person__isnull=False), name="activity_person"
+            ),
+            models.Index(
+                fields=["project"],
+                condition=models.Q(project__isnull=False),
+                name="activity_project",
+            ),
+        ]
 
     def __str__(self) -> str:
         who = self.person_id or self.project_id or self.identity
@@ -158,6 +179,7 @@ class IngestBatch(models.Model):
 
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("bytes", default=0)
     mode = models.CharField(max_length=8, choices=IngestMode.choices, default=IngestMode.REPLACE)
     services = models.ManyToManyField(Service, related_name="ingest_batches")
     events = models.PositiveBigIntegerField(default=0)
