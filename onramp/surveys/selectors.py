@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from onramp.catalog.models import Service
+from onramp.core.models import OutboxMessage, OutboxStatus
 from onramp.org.models import OrgUnit
 from onramp.surveys import scoring
 from onramp.surveys.models import Anonymity, Answer, QuestionKind, Response, Survey
@@ -29,6 +30,15 @@ INSTRUMENT_LABELS = {
     "sus": "SUS",
     "adkar": "ADKAR",
 }
+
+
+def survey_undelivered(survey: Survey) -> QuerySet[OutboxMessage]:
+    """Invitations the outbox gave up on (no Slack user with that address, a bounced server...),
+    newest first. Reminders are left out on purpose: in anonymous mode, who was reminded says
+    who had not answered."""
+    return OutboxMessage.objects.filter(
+        key__startswith=f"survey:{survey.pk}:invite:", status=OutboxStatus.FAILED
+    ).order_by("-id")
 
 
 def survey_list(

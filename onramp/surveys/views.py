@@ -111,6 +111,7 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey_for(request, pk)
     invitations = survey.invitations
+    undelivered = selectors.survey_undelivered(survey)
     return render(
         request,
         "surveys/survey_detail.html",
@@ -130,6 +131,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "instruments": INSTRUMENTS.values(),
             "channel": Delivery(survey_channel(survey)),
             "channel_off": survey_channel(survey) != survey.delivery,
+            "undelivered": list(undelivered[:10]),
+            "undelivered_count": undelivered.count(),
         },
     )
 

@@ -81,6 +81,25 @@ def test_an_invitee_unknown_to_slack_is_marked_failed_with_a_clear_reason(
     assert OutboxMessage.objects.get(recipient="n1-3@acme.test").status == OutboxStatus.SENT
 
 
+def test_the_survey_page_lists_undelivered_invitations_but_never_reminders(
+    chat, client_for, owner, big_org, make_survey, invite
+):
+    del chat.users["n1-5@acme.test"]
+    survey = make_survey(delivery="slack_dm", anonymity="anonymous")
+    invite(survey, [big_org["people"]["N1-5"], big_org["people"]["N1-6"]])
+    outbox_deliver()
+    page = client_for(owner).get(f"/surveys/{survey.pk}/").content.decode()
+    assert "1 invitation could not be delivered" in page
+    assert "n1-5@acme.test: No Slack user has the address n1-5@acme.test" in page
+    assert "n1-6@acme.test" not in page
+    del chat.users["n1-6@acme.test"]
+    survey_remind(survey=survey)
+    outbox_deliver()
+    assert OutboxMessage.objects.filter(key__contains=":remind:", status="failed").count() == 2
+    page = client_for(owner).get(f"/surveys/{survey.pk}/").content.decode()
+    assert "1 invitation could not be delivered" in page and "n1-6@acme.test" not in page
+
+
 def test_a_slack_rate_limit_leaves_the_invitation_for_a_later_run(
     chat, big_org, make_survey, invite
 ):
