@@ -2,19 +2,43 @@
 (AdopterState) that every import refreshes, so that the page costs the same whatever the volume
 of usage. The figures follow the same rule as the registered metrics (onramp.adoption.engine);
 the page shows them as of the last week end with data.
+
+The page never reads DailyActivity. Its reads are few and plain: tuples fetched without Django's
+per-row converters (no model instances, no date objects per row; the handful of distinct dates
+is parsed once), and the org tree and the rollouts' units as ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
-from django.db.models import Count
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Max,
+    Min,
+    QuerySet,
+)
+from django.db.models.functions import Cast
 
 from onramp.adoption.forecast import Forecast, adoption_forecast
-from onramp.adoption.models import AdopterState, UnitWeek
+from onramp.adoption.models import (
+    AdopterState,
+    AdoptionRule,
+    IngestBatch,
+    UnitWeek,
+    UnmatchedIdentity,
+)
 from onramp.catalog.models import Service
 from onramp.org.models import OrgUnit, Person, Project
 from onramp.rollout.models import Rollout, Wave, WaveKind
@@ -28,18 +52,60 @@ ROGERS = (
 )
 RETENTION_WEEKS = 12
 MIN_UNIT_SIZE = 5
+NO_UNIT = -1  # AdopterState.unit is NULL
+CACHE_SECONDS = 7 * 24 * 3600  # the key changes with the data: this only bounds idle entries
+T = TypeVar("T")
+
+
+def raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() query as the database driver returns them: no per-row
+    converters (on SQLite dates stay ISO strings), which for tens of thousands of rows is most
+    of the cost of fetching them through the ORM."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def day_text(name: str, using: str = "default") -> Cast | F:
+    """A date column to fetch with raw_rows: as text on SQLite, whose driver would otherwise
+    parse every row's date in Python (the column's declared type), as is elsewhere."""
+    if connections[using].vendor == "sqlite":
+        return Cast(name, output_field=CharField())
+    return F(name)
+
+
+def _dates(values: Iterable[Any]) -> dict[Any, dt.date]:
+    """Each distinct raw date value (ISO text or a date) -> the date."""
+    return {
+        v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]) for v in set(values)
+    }
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An org unit as the page needs it: plain values, no model instance."""
+
+    pk: int
+    name: str
+    path: str
+    depth: int
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass
 class Tree:
     """The org tree as closures: unit id -> ids of it and every unit below."""
 
-    units: dict[int, OrgUnit]
+    units: dict[int, Unit]
     below: dict[int, set[int]]
 
     @classmethod
     def load(cls) -> Tree:
-        units = {u.pk: u for u in OrgUnit.objects.only("id", "name", "path", "depth", "parent_id")}
+        rows = OrgUnit.objects.order_by("path").values_list("id", "name", "path", "depth")
+        units = {pk: Unit(pk, name, path, depth) for pk, name, path, depth in rows}
         below: dict[int, set[int]] = defaultdict(set)
         for u in units.values():
             for a in u.path.strip("/").split("/"):
@@ -47,7 +113,7 @@ class Tree:
                     below[int(a)].add(u.pk)
         return cls(units, below)
 
-    def closure(self, ids: list[int] | set[int]) -> set[int]:
+    def closure(self, ids: Iterable[int]) -> set[int]:
         out: set[int] = set()
         for i in ids:
             out |= self.below.get(i, {i})
@@ -65,52 +131,118 @@ class Counts:
     ever: np.ndarray
     dau: np.ndarray
     mau: np.ndarray
+    _rows: dict[frozenset[Any], list[int]] = field(default_factory=dict, repr=False)
 
-    def rows(self, units: set[int]) -> list[int]:
-        return [i for u, i in self.unit_index.items() if u in units]
+    def rows(self, units: Iterable[Any]) -> list[int]:
+        """Row indexes of the units (in row order), memoised per set of units."""
+        key = units if isinstance(units, frozenset) else frozenset(units)
+        found = self._rows.get(key)
+        if found is None:
+            index = self.unit_index
+            found = sorted(index[u] for u in key if u in index)
+            self._rows[key] = found
+        return found
 
-    def rate(self, units: set[int], what: str = "active") -> tuple[np.ndarray, int]:
+    def rate(self, units: Iterable[Any], what: str = "active") -> tuple[np.ndarray, int]:
         idx = self.rows(units)
         pop = int(self.population[idx].sum())
         values = getattr(self, what)[idx].sum(axis=0)
         return (100 * values / pop if pop else np.full(len(self.weeks), np.nan)), pop
 
 
-def load_counts(service: Service, weeks_back: int = 52) -> Counts:
-    projects = service.adopter_kind == "projects"
-    if projects:
-        pop_rows = (
-            Project.objects.filter(status__in=["active", "proposed"])
-            .values("unit_id")
-            .annotate(n=Count("id"))
+@dataclass
+class Weekly:
+    """The last weeks of a service's weekly roll-up: one row per unit that has any (None: people
+    without a unit), one column per week end from the first to the last, gaps included."""
+
+    weeks: list[dt.date]
+    units: list[int | None]
+    active: np.ndarray
+    ever: np.ndarray
+    dau: np.ndarray
+    mau: np.ndarray
+
+    @classmethod
+    def load(cls, service: Service, weeks_back: int) -> Weekly:
+        mine = UnitWeek.objects.filter(service=service)
+        bounds = mine.aggregate(first=Min("week_end"), last=Max("week_end"))
+        if bounds["first"] is None:
+            empty = np.zeros((0, 0), dtype=np.int64)
+            return cls([], [], empty, empty, np.zeros((0, 0)), empty)
+        first, last = bounds["first"], bounds["last"]
+        n = (last - first).days // 7 + 1
+        weeks = [first + dt.timedelta(weeks=i) for i in range(n)][-weeks_back:]
+        rows = raw_rows(
+            mine.filter(week_end__gte=weeks[0]).values_list(
+                "unit_id", day_text("week_end"), "active", "ever", "dau_mean", "mau"
+            )
         )
+        units = sorted({r[0] for r in rows}, key=lambda u: (u is None, u or 0))
+        u_index = {u: i for i, u in enumerate(units)}
+        w_index = {w: i for i, w in enumerate(weeks)}
+        shape = (len(units), len(weeks))
+        active, ever, mau = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+        dau = np.zeros(shape)
+        if rows:
+            unit, week, a, e, d, m = zip(*rows, strict=True)
+            day = _dates(week)
+            i = np.fromiter((u_index[u] for u in unit), dtype=np.int64, count=len(rows))
+            j = np.fromiter((w_index[day[w]] for w in week), dtype=np.int64, count=len(rows))
+            active[i, j], ever[i, j], dau[i, j], mau[i, j] = a, e, d, m
+        return cls(weeks, units, active, ever, dau, mau)
+
+
+def load_counts(service: Service, weeks_back: int = 52, *, key: str | None = None) -> Counts:
+    """The target population per own unit and the last `weeks_back` weeks of the roll-up. With
+    a `key` from rollup_key() the roll-up part comes from the cache when it holds it."""
+    if service.adopter_kind == "projects":
+        live = Project.objects.filter(status__in=["active", "proposed"])
     else:
-        pop_rows = Person.objects.filter(active=True).values("unit_id").annotate(n=Count("id"))
-    pop = {r["unit_id"]: r["n"] for r in pop_rows}
-    uw = list(
-        UnitWeek.objects.filter(service=service).values_list(
-            "unit_id", "week_end", "active", "ever", "dau_mean", "mau"
-        )
-    )
-    present = sorted({r[1] for r in uw})
-    all_weeks = []
-    if present:  # every week end from the first to the last, gaps included
-        n = (present[-1] - present[0]).days // 7 + 1
-        all_weeks = [present[0] + dt.timedelta(weeks=i) for i in range(n)][-weeks_back:]
-    w_index = {w: i for i, w in enumerate(all_weeks)}
-    unit_ids = sorted(set(pop) | {r[0] for r in uw}, key=lambda u: (u is None, u or 0))
+        live = Person.objects.filter(active=True)
+    pop = dict(live.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+    weekly = _cached(key, f"weekly:{weeks_back}", lambda: Weekly.load(service, weeks_back))
+    unit_ids = sorted(set(pop) | set(weekly.units), key=lambda u: (u is None, u or 0))
     u_index = {u: i for i, u in enumerate(unit_ids)}
-    shape = (len(unit_ids), len(all_weeks))
+    shape = (len(unit_ids), len(weekly.weeks))
     active, ever, mau = (np.zeros(shape, dtype=np.int64) for _ in range(3))
     dau = np.zeros(shape)
-    for unit, week, a, e, d, m in uw:
-        j = w_index.get(week)
-        if j is None:
-            continue
-        i = u_index[unit]
-        active[i, j], ever[i, j], dau[i, j], mau[i, j] = a, e, d, m
+    if weekly.units:
+        rows = np.array([u_index[u] for u in weekly.units], dtype=np.int64)
+        active[rows], ever[rows], dau[rows], mau[rows] = (
+            weekly.active,
+            weekly.ever,
+            weekly.dau,
+            weekly.mau,
+        )
     population = np.array([pop.get(u, 0) for u in unit_ids], dtype=np.int64)
-    return Counts(all_weeks, u_index, population, active, ever, dau, mau)
+    return Counts(weekly.weeks, u_index, population, active, ever, dau, mau)
+
+
+@dataclass
+class Plan:
+    """A service's rollouts with their waves, and the org units each names (as ids)."""
+
+    rollouts: list[Rollout]
+    rollout_units: dict[int, list[int]]
+    wave_units: dict[int, list[int]]
+
+    @classmethod
+    def load(cls, service: Service) -> Plan:
+        rollouts = list(
+            Rollout.objects.filter(service=service)
+            .prefetch_related("waves")
+            .order_by("-status", "name")
+        )
+        r_units: dict[int, list[int]] = defaultdict(list)
+        w_units: dict[int, list[int]] = defaultdict(list)
+        if rollouts:
+            through = Rollout.units.through.objects.filter(rollout__service=service)
+            for rid, uid in through.values_list("rollout_id", "orgunit_id"):
+                r_units[rid].append(uid)
+            through = Wave.units.through.objects.filter(wave__rollout__service=service)
+            for wid, uid in through.values_list("wave_id", "orgunit_id"):
+                w_units[wid].append(uid)
+        return cls(rollouts, r_units, w_units)
 
 
 @dataclass
@@ -138,12 +270,12 @@ def _clean(values: np.ndarray) -> list[float | None]:
     return [None if np.isnan(v) else round(float(v), 1) for v in values]
 
 
-def wave_units(wave: Wave, waves: list[Wave], tree: Tree) -> set[int]:
-    units = tree.closure([u.pk for u in wave.units.all()])
+def wave_units(wave: Wave, waves: list[Wave], tree: Tree, plan: Plan) -> set[int]:
+    units = tree.closure(plan.wave_units.get(wave.pk, []))
     if wave.kind == WaveKind.COMPANY_WIDE:
         for other in waves:
             if other.pk != wave.pk and other.kind != WaveKind.COMPANY_WIDE:
-                units -= tree.closure([u.pk for u in other.units.all()])
+                units -= tree.closure(plan.wave_units.get(other.pk, []))
     return units
 
 
@@ -155,14 +287,16 @@ def _week_of(counts: Counts, day: dt.date) -> int | None:
     return (end - counts.weeks[0]).days // 7
 
 
-def rollout_view(rollout: Rollout, counts: Counts, tree: Tree) -> RolloutView:
+def rollout_view(rollout: Rollout, counts: Counts, tree: Tree, plan: Plan) -> RolloutView:
     waves = sorted(rollout.waves.all(), key=lambda w: w.order)
-    units = tree.closure([u.pk for u in rollout.units.all()])
+    units = tree.closure(plan.rollout_units.get(rollout.pk, []))
     rates, pop = counts.rate(units)
     ever, _ = counts.rate(units, "ever")
     curves = []
     for wave in waves:
-        wu = wave_units(wave, waves, tree) & units if units else wave_units(wave, waves, tree)
+        wu = wave_units(wave, waves, tree, plan)
+        if units:
+            wu &= units
         w_rates, w_pop = counts.rate(wu)
         start = _week_of(counts, wave.go_live_date)
         retention: list[float | None] = []
@@ -190,6 +324,25 @@ def rollout_view(rollout: Rollout, counts: Counts, tree: Tree) -> RolloutView:
     )
 
 
+@lru_cache(maxsize=64)
+def _forecast_of(
+    weekly: tuple[float, ...],
+    start: dt.date,
+    population: int,
+    target_pct: float,
+    target_date: dt.date | None,
+) -> Forecast:
+    """adoption_forecast is a pure function of these values (its random draws are seeded):
+    the same weeks of the same roll-up are fitted once per process, not at every render."""
+    return adoption_forecast(
+        list(weekly),
+        start=start,
+        population=population,
+        target_pct=target_pct,
+        target_date=target_date,
+    )
+
+
 def _forecast(
     rollout: Rollout, waves: list[Wave], counts: Counts, units: set[int], pop: int
 ) -> Forecast:
@@ -204,18 +357,18 @@ def _forecast(
     ever = counts.ever[idx].sum(axis=0)
     cumulative = ever[start:].astype(float)
     weekly = np.diff(np.concatenate([[ever[start - 1] if start > 0 else 0.0], cumulative]))
-    return adoption_forecast(
-        list(np.maximum(weekly, 0)),
-        start=counts.weeks[start],
-        population=pop,
-        target_pct=float(rollout.adoption_target_pct),
-        target_date=rollout.adoption_target_date,
+    return _forecast_of(
+        tuple(float(v) for v in np.maximum(weekly, 0)),
+        counts.weeks[start],
+        pop,
+        float(rollout.adoption_target_pct),
+        rollout.adoption_target_date,
     )
 
 
 @dataclass
 class UnitRow:
-    unit: OrgUnit
+    unit: Unit
     population: int
     rate: float
     target: float
@@ -232,6 +385,8 @@ def lagging_units(
         return []
     last = len(counts.weeks) - 1
     as_of = counts.weeks[last]
+    # Only the last week counts here: one column instead of every week for every unit.
+    active_now = counts.active[:, last]
     rows: dict[int, UnitRow] = {}
     for view in views:
         target_pct = float(view.rollout.adoption_target_pct)
@@ -245,12 +400,14 @@ def lagging_units(
                 unit = tree.units.get(uid)
                 if unit is None or uid in rows:
                     continue
-                sub = tree.closure([uid]) & curve.units
-                rates, pop = counts.rate(sub)
-                own = counts.population[counts.rows({uid})].sum() if uid in counts.unit_index else 0
-                if pop < MIN_UNIT_SIZE or not own:
-                    continue  # units that hold people themselves, big enough to judge
-                rate = float(rates[last])
+                own_row = counts.unit_index.get(uid)
+                if own_row is None or not counts.population[own_row]:
+                    continue  # units that hold people themselves
+                idx = counts.rows(tree.closure([uid]) & curve.units)
+                pop = int(counts.population[idx].sum())
+                if pop < MIN_UNIT_SIZE:
+                    continue  # big enough to judge
+                rate = float(100 * active_now[idx].sum() / pop)
                 rows[uid] = UnitRow(
                     unit, pop, round(rate, 1), round(target, 1), round(target - rate, 1), go_live
                 )
@@ -291,7 +448,9 @@ class Categories:
     sd_days: float | None = None
 
 
-def rogers_categories(service: Service, views: list[RolloutView]) -> Categories:
+def rogers_categories(
+    service: Service, views: list[RolloutView], *, key: str | None = None
+) -> Categories:
     """Adopters by time to adopt from their wave's go-live, cut at mean -2, -1, 0, +1 sd."""
     go_live: dict[int, dt.date] = {}
     populations = 0
@@ -300,14 +459,11 @@ def rogers_categories(service: Service, views: list[RolloutView]) -> Categories:
             for uid in curve.units:
                 go_live.setdefault(uid, curve.wave.go_live_date)
         populations += view.population
-    states = AdopterState.objects.filter(service=service, adopted_on__isnull=False).values_list(
-        "unit_id", "adopted_on"
-    )
-    days = [max(0, (day - go_live[u]).days) for u, day in states if u in go_live]
+    days = adoption_days(service, go_live, key=key)
     out = Categories(not_yet=max(0, populations - len(days)))
     if len(days) < 2:
         return out
-    arr = np.array(days, dtype=float)
+    arr = days.astype(float)
     mu, sd = float(arr.mean()), float(arr.std())
     z = (arr - mu) / sd if sd else np.zeros_like(arr)
     out.mean_days, out.sd_days = round(mu, 1), round(sd, 1)
@@ -315,3 +471,96 @@ def rogers_categories(service: Service, views: list[RolloutView]) -> Categories:
         n = int(((z >= lo) & (z < hi)).sum())
         out.rows.append((name, n, round(100 * n / len(arr), 1)))
     return out
+
+
+@dataclass
+class Adopted:
+    """How many adopters of a service adopted on each day, per own unit (NO_UNIT: none)."""
+
+    units: np.ndarray
+    days: np.ndarray  # day ordinals
+    counts: np.ndarray
+
+    @classmethod
+    def load(cls, service: Service) -> Adopted:
+        rows = raw_rows(
+            AdopterState.objects.filter(service=service, adopted_on__isnull=False).values_list(
+                "unit_id", day_text("adopted_on")
+            )
+        )
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty)
+        unit, adopted = zip(*rows, strict=True)
+        ordinal = {v: d.toordinal() for v, d in _dates(adopted).items()}
+        pairs = np.empty((len(rows), 2), dtype=np.int64)
+        pairs[:, 0] = np.fromiter((NO_UNIT if u is None else u for u in unit), dtype=np.int64)
+        pairs[:, 1] = np.fromiter((ordinal[a] for a in adopted), dtype=np.int64)
+        distinct, counts = np.unique(pairs, axis=0, return_counts=True)
+        return cls(distinct[:, 0], distinct[:, 1], counts)
+
+
+def adoption_days(
+    service: Service, go_live: dict[int, dt.date], *, key: str | None = None
+) -> np.ndarray:
+    """Days from go-live to adoption (0 when adopted before), one per adopter whose own unit has
+    a go-live in `go_live` (unit id -> date)."""
+    if not go_live:
+        return np.zeros(0, dtype=np.int64)
+    adopted = _cached(key, "adopted", lambda: Adopted.load(service))
+    if not len(adopted.units):
+        return np.zeros(0, dtype=np.int64)
+    # Each distinct unit's go-live looked up once, then array operations over (unit, day) pairs.
+    distinct, inverse = np.unique(adopted.units, return_inverse=True)
+    start = np.array(
+        [go_live[u].toordinal() if u in go_live else -1 for u in distinct.tolist()],
+        dtype=np.int64,
+    )[inverse]
+    reached = start >= 0
+    days = np.maximum(0, adopted.days[reached] - start[reached])
+    return np.repeat(days, adopted.counts[reached])
+
+
+# --- the cache of what an import computes -------------------------------------------------------
+
+
+def rollup_key(service: Service, *, rule: AdoptionRule, batch: IngestBatch | None) -> str | None:
+    """A cache key for what the page reads from the service's roll-ups (UnitWeek, AdopterState),
+    or None when there is nothing worth caching or no import or saved rule to date it.
+
+    Every change to the roll-ups changes the key: a refresh (import, rule change, mapping)
+    deletes the service's rows and writes new ones under new ids, so the rows' count and
+    highest id change; deleting a person or a unit deletes rows (the count changes). The
+    latest import, the rule's and the last mapping's times are in it too, so that ids a
+    rolled-back transaction handed out again (tests) cannot bring back an older entry. What
+    the page reads elsewhere (people, units, rollouts) is read at every render."""
+    if batch is None and rule.pk is None:
+        return None
+    weekly = UnitWeek.objects.filter(service=service).aggregate(n=Count("id"), last=Max("id"))
+    if not weekly["n"]:
+        return None
+    states = AdopterState.objects.filter(service=service).aggregate(n=Count("id"), last=Max("id"))
+    mapped = UnmatchedIdentity.objects.filter(service=service).aggregate(at=Max("mapped_at"))
+    parts = (
+        service.pk,
+        weekly["n"],
+        weekly["last"],
+        states["n"],
+        states["last"],
+        batch.pk if batch else None,
+        batch.created_at.isoformat() if batch else None,
+        rule.updated_at.isoformat() if rule.pk else None,
+        mapped["at"].isoformat() if mapped["at"] else None,
+    )
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"adoption:rollup:{service.pk}:{digest}"
+
+
+def _cached(key: str | None, part: str, compute: Callable[[], T]) -> T:
+    if key is None:
+        return compute()
+    found = cache.get(f"{key}:{part}")
+    if found is None:
+        found = compute()
+        cache.set(f"{key}:{part}", found, CACHE_SECONDS)
+    return found

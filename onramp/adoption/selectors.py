@@ -18,7 +18,7 @@ from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
 from onramp.core.metrics import Scope
 from onramp.org.selectors import people_in_units, projects_in_units
-from onramp.rollout.models import Rollout, Wave
+from onramp.rollout.models import Wave
 from onramp.rollout.selectors import (
     rollout_people,
     rollout_projects,
@@ -148,11 +148,3 @@ def unmatched_list(*, service: Service, mapped: bool = False) -> QuerySet[Unmatc
 
 def batch_list(*, service: Service) -> QuerySet[IngestBatch]:
     return IngestBatch.objects.filter(services=service).select_related("created_by")
-
-
-def service_rollouts(service: Service) -> list[Rollout]:
-    return list(
-        Rollout.objects.filter(service=service)
-        .prefetch_related("waves__units", "units")
-        .order_by("-status", "name")
-    )

@@ -74,13 +74,17 @@ def index(request: HttpRequest) -> HttpResponse:
 def service_adoption(request: HttpRequest, slug: str) -> HttpResponse:
     service = _service(request, slug)
     rule = services.rule_for(service)
+    batches = list(selectors.batch_list(service=service)[:10])
+    # What the page reads from the roll-ups is cached until the roll-ups change (see rollup_key).
+    key = dashboard.rollup_key(service, rule=rule, batch=batches[0] if batches else None)
     tree = dashboard.Tree.load()
-    counts = dashboard.load_counts(service)
-    rollouts = selectors.service_rollouts(service)
+    counts = dashboard.load_counts(service, key=key)
+    plan = dashboard.Plan.load(service)
+    rollouts = plan.rollouts
     chosen = request.GET.get("rollout", "")
     if chosen:
         rollouts = [r for r in rollouts if str(r.pk) == chosen] or rollouts
-    views = [dashboard.rollout_view(r, counts, tree) for r in rollouts]
+    views = [dashboard.rollout_view(r, counts, tree, plan) for r in rollouts]
     # A label every fourth week keeps a year of weeks readable.
     labels = [f"{w:%d %b}" if i % 4 == 0 else "" for i, w in enumerate(counts.weeks)]
     everyone = set(tree.units) | {None}  # type: ignore[arg-type]
@@ -127,7 +131,7 @@ def service_adoption(request: HttpRequest, slug: str) -> HttpResponse:
     scope_units = set().union(*(v.units for v in views)) if views else None
     hm_rows, hm_cols, hm_values = dashboard.heatmap(counts, tree, scope_units or None)
     lagging = dashboard.lagging_units(service, views, counts, tree)
-    categories = dashboard.rogers_categories(service, views)
+    categories = dashboard.rogers_categories(service, views, key=key)
     can_edit = service_can_edit(request.user, service)
     unmatched = list(selectors.unmatched_list(service=service)[:50])
     return render(
@@ -146,7 +150,7 @@ def service_adoption(request: HttpRequest, slug: str) -> HttpResponse:
             "ever": None if not len(ever) or ever[-1] != ever[-1] else round(float(ever[-1]), 1),
             "population": pop,
             "charts": charts,
-            "all_rollouts": selectors.service_rollouts(service),
+            "all_rollouts": plan.rollouts,
             "chosen": chosen,
             "heatmap": heat_grid(
                 hm_rows, hm_cols, hm_values, label="Adoption rate by unit and week"
@@ -159,7 +163,7 @@ def service_adoption(request: HttpRequest, slug: str) -> HttpResponse:
             "unmatched": unmatched,
             "unmatched_total": selectors.unmatched_list(service=service).count(),
             "map_form": MapIdentityForm(),
-            "batches": list(selectors.batch_list(service=service)[:10]),
+            "batches": batches,
             "can_edit": can_edit,
             "adopters": "projects" if service.adopter_kind == "projects" else "people",
         },
