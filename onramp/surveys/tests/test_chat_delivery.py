@@ -82,7 +82,7 @@ def test_an_invitee_unknown_to_slack_is_marked_failed_with_a_clear_reason(
 
 
 def test_the_survey_page_lists_undelivered_invitations_but_never_reminders(
-    chat, client_for, owner, big_org, make_survey, invite
+    chat, client_for, owner, viewer, big_org, make_survey, invite
 ):
     del chat.users["n1-5@acme.test"]
     survey = make_survey(delivery="slack_dm", anonymity="anonymous")
@@ -98,6 +98,9 @@ def test_the_survey_page_lists_undelivered_invitations_but_never_reminders(
     assert OutboxMessage.objects.filter(key__contains=":remind:", status="failed").count() == 2
     page = client_for(owner).get(f"/surveys/{survey.pk}/").content.decode()
     assert "1 invitation could not be delivered" in page and "n1-6@acme.test" not in page
+    seen_by_viewer = client_for(viewer).get(f"/surveys/{survey.pk}/")
+    assert seen_by_viewer.status_code == 200
+    assert "n1-5@acme.test" not in seen_by_viewer.content.decode()  # only editors see addresses
 
 
 def test_a_slack_rate_limit_leaves_the_invitation_for_a_later_run(
