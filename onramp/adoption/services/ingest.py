@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -692,6 +694,8 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     )
     done = 0
     progress("Writing", 0, total)
+    if connection.vendor == "postgresql":
+        return _copy(con, table, total, progress)
     with connection.cursor() as db, _big_cache(db):
         while done < total:
             part = con.execute(
@@ -704,6 +708,35 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
             done += len(columns[0])
             progress("Writing", done, total)
     return done
+
+
+COPY_BLOCK = 1 << 20
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Progress) -> int:
+    """PostgreSQL: DuckDB writes the rows as CSV (in C++, on every core) and COPY streams the
+    file to the server, which parses and indexes it in its own process: no Python per row."""
+    columns = "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="onramp-usage-")
+    os.close(fd)
+    try:
+        con.execute(
+            "COPY (SELECT sid, person_id, project_id, identity, day, events, qual, actions "
+            f"FROM out ORDER BY rn) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
+        )
+        size = max(1, os.path.getsize(name))
+        sent = 0
+        with connection.cursor() as db, open(name, "rb") as fh:
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+            with db.cursor.copy(copy_sql) as copy:
+                while block := fh.read(COPY_BLOCK):
+                    copy.write(block)
+                    sent += len(block)
+                    progress("Writing", min(total, total * sent // size), total)
+    finally:
+        os.unlink(name)
+    progress("Writing", total, total)
+    return total
 
 
 def _column_list(values: Any) -> list:
