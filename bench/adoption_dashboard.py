@@ -7,9 +7,13 @@ For each of two usage volumes (1x: about 100,000 person-days in the year; 10x: a
 the same adopters using the service ten times as often) it builds a fresh SQLite database in a
 temporary folder (`onramp migrate`; 5 divisions x 8 departments x 5 teams; people spread over the
 teams; one service with a rollout of a pilot and two waves; activity written straight to the
-table, then the roll-ups built once as an import would), then renders /adoption/<service>/
-in-process with Django's test client: one warm-up, then the median of --runs renders (server
-time: no network, no browser). Targets: under 300 ms, and less than 30% slower at 10x.
+table, then the roll-ups built once and the import recorded, as an import would), then renders
+/adoption/<service>/ in-process with Django's test client (server time: no network, no
+browser): one warm-up, then --runs renders with an empty cache (the first render after an
+import, a rule change or a mapping) and --runs renders as every later one (the page caches what
+it reads from the roll-ups until they change). It prints medians, best and CPU time per render,
+and the load average: other processes on the machine slow the wall-clock figures, not the CPU
+ones. Targets: under 300 ms, and less than 30% slower at 10x.
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ def build_and_time(people: int, scale: int, runs: int) -> dict[str, float]:
 
     django.setup()
     import numpy as np
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
-    from onramp.adoption.models import DailyActivity
+    from onramp.adoption import dashboard
+    from onramp.adoption.models import DailyActivity, IngestBatch
     from onramp.adoption.services import adoption_refresh
     from onramp.catalog.services import service_create
     from onramp.core.models import User
@@ -112,25 +118,36 @@ def build_and_time(people: int, scale: int, runs: int) -> dict[str, float]:
     t = time.perf_counter()
     adoption_refresh(service=service)
     refresh = time.perf_counter() - t
+    days = sorted({r[2] for r in rows})
+    batch = IngestBatch.objects.create(
+        file_name="bench.csv", sha256=f"{scale:064d}", mode="replace", events=3 * len(rows),
+        rows=len(rows), first_day=days[0], last_day=days[-1], days=len(days), source="file",
+    )  # fmt: skip
+    batch.services.add(service)
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(owner)
     url = f"/adoption/{service.slug}/"
     assert client.get(url).status_code == 200  # warm-up: templates, URLconf, imports
-    times, cpu = [], []
-    for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)  # what an idle server would spend
-        assert response.status_code == 200
-    return {
-        "rows": len(rows),
-        "refresh_s": refresh,
-        "median_ms": 1000 * statistics.median(times),
-        "min_ms": 1000 * min(times),
-        "cpu_ms": 1000 * statistics.median(cpu),
-    }
+    result: dict[str, float] = {"rows": len(rows), "refresh_s": refresh}
+    load = [os.getloadavg()[0]]
+    for phase in ("cold", "warm"):
+        times, cpu = [], []
+        for _ in range(runs):
+            if phase == "cold":  # as after an import: nothing cached
+                cache.clear()
+                dashboard._forecast_of.cache_clear()
+            t, c = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)  # what an idle server would spend
+            assert response.status_code == 200
+        load.append(os.getloadavg()[0])
+        result[f"{phase}_median_ms"] = 1000 * statistics.median(times)
+        result[f"{phase}_min_ms"] = 1000 * min(times)
+        result[f"{phase}_cpu_ms"] = 1000 * statistics.median(cpu)
+    result["load"] = max(load)
+    return result
 
 
 def main() -> None:
@@ -164,16 +181,23 @@ def main() -> None:
             r = results[scale]
             print(
                 f"{scale:>2}x usage: {r['rows']:>9,} person-days  roll-up {r['refresh_s']:5.1f} s  "
-                f"page median {r['median_ms']:6.1f} ms (best {r['min_ms']:.1f} ms, "
-                f"CPU {r['cpu_ms']:.1f} ms)"
+                f"load average up to {r['load']:.1f}"
             )
-        growth = results[10]["median_ms"] / results[1]["median_ms"] - 1
-        ok_time = results[1]["median_ms"] < 300
-        print(f"page at 1x          : {'met' if ok_time else 'NOT met'} (target < 300 ms)")
-        print(
-            f"growth at 10x usage : {100 * growth:+.0f}%  "
-            f"({'met' if growth < 0.3 else 'NOT met'}; target < +30%)"
-        )
+            for phase, what in (("cold", "first render after an import"), ("warm", "later")):
+                print(
+                    f"    {what:<29}: median {r[phase + '_median_ms']:6.1f} ms (best "
+                    f"{r[phase + '_min_ms']:.1f} ms, CPU {r[phase + '_cpu_ms']:.1f} ms)"
+                )
+        for phase in ("cold", "warm"):
+            worst = max(results[s][f"{phase}_median_ms"] for s in results)
+            growth = results[10][f"{phase}_median_ms"] / results[1][f"{phase}_median_ms"] - 1
+            cpu_growth = results[10][f"{phase}_cpu_ms"] / results[1][f"{phase}_cpu_ms"] - 1
+            print(
+                f"{phase} page: median up to {worst:.1f} ms "
+                f"({'met' if worst < 300 else 'NOT met'}; target < 300 ms); at 10x usage "
+                f"{100 * growth:+.0f}% wall, {100 * cpu_growth:+.0f}% CPU "
+                f"({'met' if growth < 0.3 else 'NOT met'}; target < +30%)"
+            )
     finally:
         if options.keep:
             print(f"kept {folder}")

@@ -1,6 +1,9 @@
 """Adoption metrics. Each one is measured over the scope's target population (the wave's, the
 rollout's or the units' people, or projects for project services) under the service's rule:
-active on day d = at least k days with a qualifying event in (d - W, d]."""
+active on day d = at least k days with a qualifying event in (d - W, d].
+
+Measuring several of them for one scope? Do it inside `selectors.memoised()`: the population,
+the active adopters and the rule are then read once, not once per metric."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from onramp.adoption import selectors
-from onramp.adoption.services.rules import rule_for
 from onramp.core.metrics import Measurement, Scope, register
 
 STICKY_DAYS = 28
@@ -18,7 +20,7 @@ VELOCITY_WEEKS = 4
 
 
 def _rule_detail(scope: Scope) -> dict[str, Any]:
-    rule = rule_for(scope.service)
+    rule = selectors.service_rule(scope.service)
     return {
         "rule": rule.text,
         "k": rule.min_active_days,

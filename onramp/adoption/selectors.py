@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.db.models import Count, QuerySet
 
@@ -27,6 +31,31 @@ from onramp.rollout.selectors import (
 )
 
 LIVE_PROJECTS = ("active", "proposed")
+T = TypeVar("T")
+_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("adoption_memo", default=None)
+
+
+@contextmanager
+def memoised() -> Iterator[None]:
+    """Inside the block, each scope's target population, each day's active adopters and each
+    service's rule are read once however many metrics ask for them: measuring every adoption
+    metric of one scope reads the population once instead of once per metric. For reads only:
+    a write inside the block is not seen by a later read of what was already read."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def remembered(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """compute(), or inside memoised() what it returned for the same key (do not mutate it)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def adopter_column(service: Service) -> str:
@@ -36,6 +65,10 @@ def adopter_column(service: Service) -> str:
 def population(scope: Scope) -> set[int]:
     """Ids of the scope's target population: the wave's, else the rollout's, else everyone
     (people, or live projects, by the service's adopter kind); narrowed to `units` when given."""
+    return remembered(("population", scope), lambda: _population(scope))
+
+
+def _population(scope: Scope) -> set[int]:
     projects = scope.service.adopter_kind == "projects"
     if scope.wave is not None:
         ids = (
@@ -66,7 +99,16 @@ def population(scope: Scope) -> set[int]:
 
 def active_ids(service: Service, as_of: dt.date, *, rule: AdoptionRule | None = None) -> set[int]:
     """Adopters active on `as_of`: at least k qualifying days in (as_of - W, as_of]."""
-    rule = rule or rule_for(service)
+    rule = rule or service_rule(service)
+    key = ("active", service.pk, as_of, rule.min_active_days, rule.window_days)
+    return remembered(key, lambda: _active_ids(service, as_of, rule))
+
+
+def service_rule(service: Service) -> AdoptionRule:
+    return remembered(("rule", service.pk), lambda: rule_for(service))
+
+
+def _active_ids(service: Service, as_of: dt.date, rule: AdoptionRule) -> set[int]:
     col = adopter_column(service)
     since = as_of - dt.timedelta(days=rule.window_days)
     return set(
@@ -88,10 +130,13 @@ def adopted_on(service: Service, as_of: dt.date) -> dict[int, dt.date]:
     """Adopter id -> the first day they were active under the rule, for those who were by
     `as_of`."""
     col = adopter_column(service)
-    return dict(
-        AdopterState.objects.filter(
-            service=service, adopted_on__lte=as_of, **{f"{col}__isnull": False}
-        ).values_list(col, "adopted_on")
+    return remembered(
+        ("adopted", service.pk, as_of),
+        lambda: dict(
+            AdopterState.objects.filter(
+                service=service, adopted_on__lte=as_of, **{f"{col}__isnull": False}
+            ).values_list(col, "adopted_on")
+        ),
     )
 
 
