@@ -106,6 +106,20 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group: the
+    gunicorn master and its workers."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def csrf_cookie(port: int) -> str:
     c = http.client.HTTPConnection(HOST, port, timeout=10)
     c.request("GET", "/login/")
@@ -123,6 +137,7 @@ class Phase:
         self.ok = 0
         self.errors: dict[str, int] = {}
         self.latencies: list[float] = []
+        self.server_cpu = 0.0
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -165,10 +180,16 @@ def client(
 
 
 def drive(
-    port: int, paths_per_client: list[list[str]], fields: str, expect: bytes, duration: float
+    server: subprocess.Popen,
+    port: int,
+    paths_per_client: list[list[str]],
+    fields: str,
+    expect: bytes,
+    duration: float,
 ) -> tuple[Phase, float]:
     cookie = csrf_cookie(port)
     phase = Phase()
+    cpu0 = group_cpu(server.pid)
     deadline = time.time() + duration
     threads = [
         threading.Thread(target=client, args=(port, paths, fields, cookie, expect, deadline, phase))
@@ -179,7 +200,9 @@ def drive(
         t.start()
     for t in threads:
         t.join()
-    return phase, time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    phase.server_cpu = group_cpu(server.pid) - cpu0
+    return phase, elapsed
 
 
 def pct(values: list[float], q: float) -> float:
@@ -187,6 +210,10 @@ def pct(values: list[float], q: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def cpu_ms(phase: Phase) -> float:
+    return phase.server_cpu / phase.ok * 1000 if phase.ok else float("nan")
 
 
 def main() -> int:
@@ -236,7 +263,7 @@ def main() -> int:
             port,
         )
         try:
-            survey, survey_time = drive(port, per_client, fields, b"Thank you", duration)
+            survey, survey_time = drive(server, port, per_client, fields, b"Thank you", duration)
         finally:
             stop(server)
         stored = int(
@@ -261,7 +288,7 @@ def main() -> int:
         server = start(argv, env, port)
         try:
             bare_paths = [["/bare/"] * len(p) for p in per_client]
-            bare, bare_time = drive(port, bare_paths, fields, b"ok", duration)
+            bare, bare_time = drive(server, port, bare_paths, fields, b"ok", duration)
         finally:
             stop(server)
 
@@ -276,6 +303,10 @@ def main() -> int:
     print(
         f"  bare view    {bare.ok:>8,}  {b_rate:8.1f}/s   p50 {pct(bare.latencies, 0.5):6.1f} ms  p99 {pct(bare.latencies, 0.99):6.1f} ms  errors {sum(bare.errors.values())} {bare.errors or ''}"
     )
+    print(
+        f"  server CPU   {cpu_ms(survey):.2f} ms per submission, {cpu_ms(bare):.2f} ms per bare "
+        "request (gunicorn master and workers, user + system)"
+    )
     print(f"  ratio        {ratio:.2f} (target >= 0.50)")
     print(f"  stored       {stored:,} responses for {survey.ok:,} accepted submissions")
     result = {
@@ -285,6 +316,9 @@ def main() -> int:
         "errors": sum(survey.errors.values()) + sum(bare.errors.values()),
         "accepted": survey.ok,
         "stored": stored,
+        "server_cpu_ms_per_submission": round(cpu_ms(survey), 2),
+        "server_cpu_ms_per_bare": round(cpu_ms(bare), 2),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
     print("  target       " + ("met" if ratio >= 0.5 else "MISSED: see docs/performance.md"))

@@ -118,8 +118,12 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend; a kept connection is dropped when its file moved away.
+            "ENGINE": "onramp.core.sqlite",
             "NAME": VAR_DIR / "onramp.sqlite3",
+            # Kept between requests: opening one costs ~3 ms and closing the last one fsyncs.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

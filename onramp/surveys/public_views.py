@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template import loader
+from django.template.context_processors import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from onramp.core.access import PUBLIC, access
 from onramp.core.security import Rate, rate_limit_hit, rate_limited, too_many_requests
 from onramp.surveys.services import InvalidToken, invitation_for_token, response_submit
+from onramp.surveys.services.responding import survey_questions
 
 PER_TOKEN = Rate(limit=10, period=60)
 
 
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """A public page. These pages show no navigation, user or messages, so they are rendered
+    without the site's context processors (the navigation alone reverses a dozen URLs), with
+    the CSRF token only: the form still carries it, and CsrfViewMiddleware still checks it."""
+    html = loader.render_to_string(template, {**context, **csrf(request)})
+    return HttpResponse(html, status=status)
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
     # One page for unknown, used, closed and expired links: it reveals nothing about which.
-    return render(
+    return _page(
         request, "surveys/respond_invalid.html", {"title": "This link cannot be used"}, status=404
     )
 
@@ -42,22 +56,24 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken:
         return _invalid(request)
     survey = invitation.survey
+    questions = survey_questions(survey)
     errors: dict[str, list[str]] = {}
     posted: dict = {}
     if request.method == "POST":
         posted = _form_data(request)
         try:
-            response_submit(raw_token=token, answers=posted, invitation=invitation)
+            response_submit(
+                raw_token=token, answers=posted, invitation=invitation, questions=questions
+            )
         except InvalidToken:
             return _invalid(request)
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            return render(
+            return _page(
                 request, "surveys/respond_thanks.html", {"title": "Thank you", "survey": survey}
             )
-    questions = list(survey.questions.all())
-    return render(
+    return _page(
         request,
         "surveys/respond.html",
         {

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
+from onramp.catalog.models import Service
 from onramp.core.outbox import chat_channels, outbox_enqueue
-from onramp.org.models import Person
+from onramp.org.models import OrgUnit, Person
 from onramp.surveys.models import (
     Anonymity,
     Answer,
@@ -32,21 +36,100 @@ class InvalidToken(Exception):
     """Unknown, used or expired link. Deliberately says nothing more."""
 
 
+# The public response page is the one page every invitee opens, often all at once after an
+# email goes out: its reads are plain SQL on the unique token hash and the survey's id, turned
+# into model instances with the ORM's own converters, instead of querysets that Django compiles
+# anew on every request (select_related over four joins cost more than everything else on the
+# page; docs/performance.md, "Survey submissions").
+
+_LINK_MODELS = (Invitation, Survey, Service, Person, OrgUnit)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """How to turn a slice of a raw row into an instance of `model`: the attribute names of its
+    concrete fields (the order of the SELECT) and the converters the ORM would apply."""
+
+    model: type[Model]
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+    def build(self, values: list[Any] | tuple[Any, ...], db: str) -> Model:
+        values = list(values)
+        for i, funcs, expression in self.converters:
+            for convert in funcs:
+                values[i] = convert(values[i], expression, connections[db])
+        return self.model.from_db(db, self.attnames, values)
+
+
+def _columns(model: type[Model], alias: str, db: str) -> tuple[str, _Columns]:
+    """The SELECT list of every concrete field of `model` under the table alias, and its
+    _Columns."""
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(alias)
+        funcs = tuple(connection.ops.get_db_converters(col)) + tuple(
+            col.get_db_converters(connection)
+        )
+        if funcs:
+            converters.append((i, funcs, col))
+    select = ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in fields)
+    return select, _Columns(model, tuple(f.attname for f in fields), tuple(converters))
+
+
+@functools.cache
+def _link_query(db: str) -> tuple[str, tuple[_Columns, ...]]:
+    quote = connections[db].ops.quote_name
+    parts = [
+        _columns(m, a, db) for m, a in zip(_LINK_MODELS, ("i", "s", "sv", "p", "u"), strict=True)
+    ]
+    table = {m: quote(m._meta.db_table) for m in _LINK_MODELS}
+    sql = (
+        f"SELECT {', '.join(select for select, _ in parts)} "
+        f"FROM {table[Invitation]} i "
+        f"INNER JOIN {table[Survey]} s ON s.id = i.survey_id "
+        f"INNER JOIN {table[Service]} sv ON sv.id = s.service_id "
+        f"INNER JOIN {table[Person]} p ON p.id = i.person_id "
+        f"LEFT OUTER JOIN {table[OrgUnit]} u ON u.id = p.unit_id "
+        "WHERE i.token_hash = %s"
+    )
+    return sql, tuple(columns for _, columns in parts)
+
+
+@functools.cache
+def _questions_query(db: str) -> tuple[str, _Columns]:
+    select, columns = _columns(Question, "q", db)
+    quote = connections[db].ops.quote_name
+    sql = (
+        f"SELECT {select} FROM {quote(Question._meta.db_table)} q "
+        f"WHERE q.survey_id = %s ORDER BY q.{quote('order')}, q.id"
+    )
+    return sql, columns
+
+
 def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitation:
-    """The open, unanswered invitation behind a raw token, or InvalidToken."""
+    """The open, unanswered invitation behind a raw token, or InvalidToken. Its survey (with
+    the service) and its person (with the unit) come in the same query."""
     if not raw or len(raw) > 100:
         raise InvalidToken
-    try:
-        # get() on the unique hash: first() would add ORDER BY id, which SQLite may answer by
-        # scanning the table in id order instead of using the index.
-        invitation = Invitation.objects.select_related(
-            "survey", "survey__service", "person", "person__unit"
-        ).get(token_hash=hash_survey_token(raw))
-    except Invitation.DoesNotExist:
-        raise InvalidToken from None
+    db = router.db_for_read(Invitation)
+    sql, columns = _link_query(db)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [hash_survey_token(raw)])
+        row = cursor.fetchone()
+    if row is None:
+        raise InvalidToken
+    objects, start = [], 0
+    for c in columns:
+        end = start + len(c.attnames)
+        objects.append(None if row[start] is None else c.build(row[start:end], db))
+        start = end
+    invitation, survey, service, person, unit = objects
     if invitation.responded:
         raise InvalidToken
-    survey = invitation.survey
     today = today or timezone.localdate()
     if survey.status != SurveyStatus.OPEN:
         raise InvalidToken
@@ -54,7 +137,26 @@ def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitatio
         survey.closes_on and today > survey.closes_on
     ):
         raise InvalidToken
+    survey.service = service
+    person.unit = unit
+    invitation.survey, invitation.person = survey, person
     return invitation
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    """The survey's questions in order (one plain query). Read afresh on every request: they
+    may change until the first response arrives, and the embedded cache lives in each process,
+    so a cached copy could not be dropped in every process when they do; the read costs less
+    than a cache hit would save."""
+    db = router.db_for_read(Question)
+    sql, columns = _questions_query(db)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [survey.pk])
+        rows = cursor.fetchall()
+    questions = [columns.build(row, db) for row in rows]
+    for q in questions:
+        q.survey = survey
+    return questions
 
 
 def visible_questions(survey: Survey, scores: dict[int, int | None]) -> list[Question]:
@@ -66,11 +168,14 @@ def visible_questions(survey: Survey, scores: dict[int, int | None]) -> list[Que
     ]
 
 
-def clean_answers(survey: Survey, raw: dict[str, Any]) -> dict[int, dict[str, Any]]:
-    """Validate posted answers (keys "q<id>", lists for multiple choice) against the questions.
-    Returns question id -> {score, text, choices}; raises ValidationError with a message per
-    question."""
-    questions = list(survey.questions.all())
+def clean_answers(
+    survey: Survey, raw: dict[str, Any], *, questions: list[Question] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Validate posted answers (keys "q<id>", lists for multiple choice) against the questions
+    (the survey's, read unless given). Returns question id -> {score, text, choices}; raises
+    ValidationError with a message per question."""
+    if questions is None:
+        questions = survey_questions(survey)
     errors: dict[str, str] = {}
     cleaned: dict[int, dict[str, Any]] = {}
     scores: dict[int, int | None] = {}
@@ -211,27 +316,27 @@ def _wave_id_of(survey: Survey, person: Person) -> int | None:
     return None
 
 
-@transaction.atomic
 def response_submit(
     *,
     raw_token: str,
     answers: dict[str, Any],
     today: dt.date | None = None,
     invitation: Invitation | None = None,
+    questions: list[Question] | None = None,
 ) -> Response:
     """Store one response for the invitation behind `raw_token`. In anonymous mode the response
-    keeps no link to the person or the invitation: only the invitation's `responded` flag flips."""
+    keeps no link to the person or the invitation: only the invitation's `responded` flag flips.
+
+    Everything that only reads (the link, the questions, validation, anonymous placement) is
+    done before the transaction; the transaction holds the writes alone, so that on SQLite the
+    database's single write lock is held as briefly as possible."""
     today = today or timezone.localdate()
     if invitation is None or invitation.token_hash != hash_survey_token(raw_token):
         invitation = invitation_for_token(raw_token, today=today)
     survey, person = invitation.survey, invitation.person
-    cleaned = clean_answers(survey, answers)
-    # Claim the invitation with one conditional update: of two submissions with one token,
-    # exactly one changes the row; the other finds it answered and stops.
-    if not Invitation.objects.filter(pk=invitation.pk, responded=False).update(responded=True):
-        raise InvalidToken
+    cleaned = clean_answers(survey, answers, questions=questions)
     anonymous = survey.anonymity == Anonymity.ANONYMOUS
-    response = Response.objects.create(
+    response = Response(
         survey=survey,
         invitation=None if anonymous else invitation,
         person=None if anonymous else person,
@@ -240,12 +345,85 @@ def response_submit(
         job_title=coarse_title(survey, person) if anonymous else person.title,
         submitted_on=today,
     )
-    Answer.objects.bulk_create(
-        [Answer(response=response, question_id=qid, **values) for qid, values in cleaned.items()]
-    )
-    if not anonymous:
-        _notify_detractor(survey, response, person, cleaned)
+    with transaction.atomic():
+        # Claim the invitation with one conditional update: of two submissions with one token,
+        # exactly one changes the row; the other finds it answered and stops. A survey closed
+        # since the link was read claims nothing either.
+        if not _claim(invitation):
+            raise InvalidToken
+        _insert(response)
+        if cleaned:
+            _insert(
+                *(
+                    Answer(response=response, question_id=qid, **values)
+                    for qid, values in cleaned.items()
+                )
+            )
+        if not anonymous:
+            _notify_detractor(survey, response, person, cleaned)
     return response
+
+
+@functools.cache
+def _claim_query(db: str) -> str:
+    quote = connections[db].ops.quote_name
+    return (
+        f"UPDATE {quote(Invitation._meta.db_table)} SET responded = %s "
+        "WHERE id = %s AND responded = %s AND survey_id IN "
+        f"(SELECT id FROM {quote(Survey._meta.db_table)} WHERE id = %s AND status = %s)"
+    )
+
+
+@functools.cache
+def _insert_query(db: str, model: type[Model], rows: int) -> tuple[str, tuple[Field, ...], bool]:
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    returning = rows == 1 and connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return sql, fields, returning
+
+
+def _insert(*objs: Model) -> None:
+    """INSERT new instances of one model in one statement, their values prepared by their
+    fields as the ORM prepares them; a single instance gets its new primary key. Plain SQL
+    because the ORM compiles an INSERT anew each time; it sends no model signals (responses
+    and answers have no receivers, and are not audited)."""
+    model = type(objs[0])
+    db = router.db_for_write(model)
+    connection = connections[db]
+    sql, fields, returning = _insert_query(db, model, len(objs))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if len(objs) == 1:
+            obj = objs[0]
+            if returning:
+                obj.pk = cursor.fetchone()[0]
+            else:
+                obj.pk = connection.ops.last_insert_id(
+                    cursor, model._meta.db_table, model._meta.pk.column
+                )
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, db
+
+
+def _claim(invitation: Invitation) -> bool:
+    """Mark the invitation answered if it was not and its survey is still open: True when
+    this call did it."""
+    db = router.db_for_write(Invitation)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            _claim_query(db),
+            [True, invitation.pk, False, invitation.survey_id, SurveyStatus.OPEN.value],
+        )
+        return cursor.rowcount == 1
 
 
 def _notify_detractor(

@@ -1,0 +1,145 @@
+"""The public response page's hot path (docs/performance.md, "Survey submissions"): what it costs
+in queries, and what it must keep while being cheap (one answer per link, anonymity, CSRF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from onramp.surveys.models import Answer, Invitation, Response
+from onramp.surveys.services import InvalidToken, invitation_for_token, response_submit
+from onramp.surveys.services.responding import survey_questions
+
+from .conftest import answers_for
+
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def statements(ctx: CaptureQueriesContext) -> list[str]:
+    """The SQL statements run, without transaction control (which differs between SQLite,
+    PostgreSQL and the test's own transaction)."""
+    return [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith(CONTROL)
+    ]
+
+
+@pytest.fixture
+def open_survey(make_survey):
+    from onramp.surveys.services import survey_open
+
+    today = timezone.localdate()
+    survey = make_survey(
+        anonymity="anonymous",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=5),
+    )
+    return survey_open(survey=survey)
+
+
+@pytest.fixture
+def links(big_org, open_survey, invite):
+    cache.clear()  # the anonymous placement's cached shape is per survey id
+    return invite(open_survey, list(big_org["people"].values()), today=timezone.localdate())
+
+
+def test_a_submission_runs_five_statements_and_the_page_two(client, open_survey, links):
+    answers = answers_for(open_survey, nps=9, csat=4)
+    client.post(f"/s/{links['S1-0']}/", answers)  # the first one computes the survey's shape
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(f"/s/{links['S1-1']}/").status_code == 200
+    with CaptureQueriesContext(connection) as post:
+        response = client.post(f"/s/{links['S1-1']}/", answers)
+    assert response.status_code == 200 and b"Thank you" in response.content
+    # The link (with its survey, service, person and unit) and the questions.
+    assert len(statements(page)) == 2, statements(page)
+    # Those two, the conditional UPDATE that claims the link, the response, its answers.
+    run = statements(post)
+    assert len(run) == 5, run
+    assert run[2].startswith("UPDATE") and "responded" in run[2]
+    assert [s.split()[2] for s in run[3:]] == ['"surveys_response"', '"surveys_answer"']
+
+
+def test_the_link_comes_with_its_survey_service_person_and_unit_in_one_query(
+    big_org, open_survey, links
+):
+    with CaptureQueriesContext(connection) as ctx:
+        invitation = invitation_for_token(links["N1-0"])
+        assert invitation.survey.service.name == "Risk Framework"
+        assert invitation.person.unit.path == big_org["n1"].path
+        assert invitation.survey.opens_on == open_survey.opens_on  # a date, not a string
+        assert invitation.survey.created_at == open_survey.created_at
+        assert invitation.responded is False
+    assert len(ctx.captured_queries) == 1
+    questions = survey_questions(open_survey)
+    assert [q.pk for q in questions] == list(
+        open_survey.questions.order_by("order", "id").values_list("pk", flat=True)
+    )
+    assert all(isinstance(q.options, list) for q in questions)
+
+
+def test_two_posts_of_one_link_count_once_even_when_both_read_it_first(open_survey, links):
+    answers = answers_for(open_survey, nps=9, csat=4)
+    first = invitation_for_token(links["S1-0"])
+    second = invitation_for_token(links["S1-0"])  # read before the first is stored
+    response_submit(raw_token=links["S1-0"], answers=answers, invitation=first)
+    with pytest.raises(InvalidToken):
+        response_submit(raw_token=links["S1-0"], answers=answers, invitation=second)
+    assert Response.objects.filter(survey=open_survey).count() == 1
+    assert Answer.objects.filter(response__survey=open_survey).count() == 2
+
+
+def test_a_survey_closed_between_reading_the_link_and_storing_stores_nothing(open_survey, links):
+    from onramp.surveys.services import survey_close
+
+    invitation = invitation_for_token(links["S1-0"])
+    survey_close(survey=open_survey)
+    with pytest.raises(InvalidToken):
+        response_submit(
+            raw_token=links["S1-0"],
+            answers=answers_for(open_survey, nps=9, csat=4),
+            invitation=invitation,
+        )
+    assert not Response.objects.exists()
+    assert not Invitation.objects.filter(responded=True).exists()
+
+
+def test_an_anonymous_submission_through_the_page_keeps_no_link_to_the_invitation(
+    client, big_org, open_survey, links
+):
+    response = client.post(f"/s/{links['N1-2']}/", answers_for(open_survey, nps=3, csat=2))
+    assert response.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT invitation_id, person_id, unit_id, job_title FROM surveys_response")
+        rows = cursor.fetchall()
+    assert rows == [(None, None, big_org["n1"].pk, "Analyst")]
+    stored = Response.objects.get()
+    assert sorted(stored.answers.values_list("score", flat=True)) == [2, 3]
+    assert stored.submitted_on == timezone.localdate() and stored.source == "web"
+    assert client.post(f"/s/{links['N1-2']}/", answers_for(open_survey, nps=9)).status_code == 404
+
+
+def test_the_public_form_still_needs_its_csrf_token(open_survey, links):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/s/{links['S1-3']}/")
+    assert page.status_code == 200
+    token = page.content.decode().split('name="csrfmiddlewaretoken" value="', 1)[1].split('"')[0]
+    answers = answers_for(open_survey, nps=9, csat=4)
+    refused = browser.post(f"/s/{links['S1-3']}/", answers)
+    assert refused.status_code == 403
+    assert not Response.objects.exists()
+    accepted = browser.post(f"/s/{links['S1-3']}/", {**answers, "csrfmiddlewaretoken": token})
+    assert accepted.status_code == 200 and b"Thank you" in accepted.content
+    assert Response.objects.count() == 1
+
+
+def test_the_public_pages_show_no_navigation_nor_account(client_for, admin_user, links):
+    signed_in = client_for(admin_user)
+    page = signed_in.get(f"/s/{links['S1-4']}/").content.decode()
+    assert "Risk Framework" in page
+    assert 'id="sidebar"' not in page and "Sign out" not in page
