@@ -41,6 +41,7 @@ from onramp.adoption.models import (
     UnitWeek,
     UnmatchedIdentity,
 )
+from onramp.adoption.selectors import remembered
 from onramp.catalog.models import Service
 from onramp.org.models import OrgUnit, Person, Project
 from onramp.rollout.models import Rollout, Wave, WaveKind
@@ -214,14 +215,19 @@ class Weekly:
         return cls(weeks, units, active, ever, dau, mau)
 
 
-def load_counts(service: Service, weeks_back: int = 52, *, key: str | None = None) -> Counts:
-    """The target population per own unit and the last `weeks_back` weeks of the roll-up. With
-    a `key` from rollup_key() the roll-up part comes from the cache when it holds it."""
+def unit_population(service: Service) -> dict[int | None, int]:
+    """Own unit id -> how many people (live projects, for project services) it holds."""
     if service.adopter_kind == "projects":
         live = Project.objects.filter(status__in=["active", "proposed"])
     else:
         live = Person.objects.filter(active=True)
-    pop = dict(live.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+    return dict(live.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+
+
+def load_counts(service: Service, weeks_back: int = 52, *, key: str | None = None) -> Counts:
+    """The target population per own unit and the last `weeks_back` weeks of the roll-up. With
+    a `key` from rollup_key() the roll-up part comes from the cache when it holds it."""
+    pop = remembered(("unit_population", service.adopter_kind), lambda: unit_population(service))
     weekly = _cached(key, f"weekly:{weeks_back}", lambda: Weekly.load(service, weeks_back))
     unit_ids = sorted(set(pop) | set(weekly.units), key=lambda u: (u is None, u or 0))
     u_index = {u: i for i, u in enumerate(unit_ids)}

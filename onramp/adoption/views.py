@@ -49,8 +49,12 @@ def _service(request: HttpRequest, slug: str, *, edit: bool = False) -> Service:
 @access(READ)
 def index(request: HttpRequest) -> HttpResponse:
     rows = []
-    for service in service_list(user=request.user):
-        counts = dashboard.load_counts(service, weeks_back=5)
+    with selectors.memoised():  # the population per unit is read once, not once per service
+        services_counts = [
+            (service, dashboard.load_counts(service, weeks_back=5))
+            for service in service_list(user=request.user)
+        ]
+    for service, counts in services_counts:
         rate = None
         if counts.weeks:
             pop = int(counts.population.sum())
