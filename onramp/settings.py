@@ -124,6 +124,9 @@ else:
             # Kept between requests: opening one costs ~3 ms and closing the last one fsyncs.
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Tests: in memory, as Django does for its own SQLite backend (pytest-django's xdist
+            # suffixing only knows that backend's name and would make a file path of NAME).
+            "TEST": {"NAME": ":memory:"},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
