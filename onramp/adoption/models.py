@@ -67,15 +67,30 @@ class AdoptionRule(models.Model):
         return f"Active: {who} with {what} on at least {days} in the last {self.window_days} days"
 
 
+class RowIdField(models.BigAutoField):
+    """A BigAutoField that, on SQLite, is the plain row id: without AUTOINCREMENT, which keeps
+    a sequence table up to date on every insert. Ids of deleted rows may come back; use it only
+    where nothing refers to the id."""
+
+    def db_type_suffix(self, connection):  # type: ignore[no-untyped-def]
+        if connection.vendor == "sqlite":
+            return None
+        return super().db_type_suffix(connection)
+
+
 class DailyActivity(models.Model):
     """One adopter's use of one service on one day. The adopter is a person, a project, or (until
     someone maps it) the identity string the log carried.
 
-    Indexes are few on purpose: an import writes a million of these rows, and every index costs
-    a B-tree insert per row. The unique (service, adopter, day) indexes serve every read (the
-    roll-up, the metrics' day windows, replacing days); the partial person and project indexes
-    serve only the foreign keys (deleting a person); no index holds the NULLs of the other
-    adopter kinds."""
+    Built for writing a million rows per import: only the unique (service, adopter, day)
+    indexes, which serve every read (the roll-up, the metrics' day windows, replacing days),
+    each partial so that it holds no NULLs of the other adopter kinds; no index on the foreign
+    keys (deleting a person, which is rare, reads the table once); counts without CHECKs (the
+    import computes them); a row id without AUTOINCREMENT (nothing refers to it). Each of
+    these cost a B-tree insert or a check per row: together they more than doubled the time
+    SQLite took to write an import (docs/performance.md)."""
+
+    id = RowIdField(primary_key=True)
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
@@ -90,9 +105,9 @@ class DailyActivity(models.Model):
     )
     identity = models.CharField(max_length=254, blank=True, default="")
     day = models.DateField()
-    events = models.PositiveIntegerField()
-    qualifying_events = models.PositiveIntegerField()
-    distinct_actions = models.PositiveSmallIntegerField(default=0)
+    events = models.IntegerField()
+    qualifying_events = models.IntegerField()
+    distinct_actions = models.SmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -118,16 +133,6 @@ class DailyActivity(models.Model):
                 fields=["service", "identity", "day"],
                 condition=~models.Q(identity=""),
                 name="activity_identity_day_unique",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["person"], condition=models.Q(person__isnull=False), name="activity_person"
-            ),
-            models.Index(
-                fields=["project"],
-                condition=models.Q(project__isnull=False),
-                name="activity_project",
             ),
         ]
 

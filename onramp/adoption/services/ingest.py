@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ from onramp.adoption.models import (
 )
 from onramp.adoption.services.rollup import (
     Activity,
+    Directory,
     activity_concat,
     activity_load,
-    adoption_refresh,
+    rollup_compute,
+    rollup_write,
 )
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
@@ -352,15 +355,16 @@ def _select(
         else:
             qual_parts.append(f"(sid = {pk})")
     qualifies = " OR ".join(qual_parts) or "true"
-    bad = (
-        f"CASE WHEN {ts} IS NULL THEN 'timestamp' "
-        f"WHEN {key} IS NULL OR {key} = '' THEN 'key' "
-        f"WHEN {count_bad} THEN 'count' "
-        f"WHEN {sid} IS NULL THEN 'service' ELSE NULL END"
+    # Each field parsed once, then checked: the first bad field of a row names its error.
+    parsed = (
+        f"SELECT {ts} AS t, {key} AS key, {action} AS action, {sid} AS sid, {count_val} AS n, "
+        f"{count_bad} AS count_bad FROM {_reader(path, fmt)}"
     )
     inner = (
-        f"SELECT CAST({ts} AS DATE) AS day, {key} AS key, {action} AS action, {sid} AS sid, "
-        f"{count_val} AS n, {bad} AS bad FROM {_reader(path, fmt)}"
+        "SELECT CAST(t AS DATE) AS day, key, action, sid, n, "
+        "CASE WHEN t IS NULL THEN 'timestamp' WHEN key IS NULL OR key = '' THEN 'key' "
+        "WHEN count_bad THEN 'count' WHEN sid IS NULL THEN 'service' ELSE NULL END AS bad "
+        f"FROM ({parsed})"
     )
     sql = f"SELECT *, ({qualifies}) AS q FROM ({inner})"
     where = {
@@ -416,20 +420,28 @@ def _ingest(
         if mode == IngestMode.ADD:
             _merge_existing(con, touched)
         days = dict(con.execute("SELECT sid, list(DISTINCT day) FROM agg GROUP BY sid").fetchall())
-        for sid, service_days in days.items():
-            _delete_days(sid, service_days)
-        written = _write(con, progress)
-        for s in touched:
-            _summarise_unmatched(s)
-        unmatched = UnmatchedIdentity.objects.filter(
-            service__in=touched, mapped_to__isnull=True, mapped_project__isnull=True
-        ).count()
-        sha = digest if isinstance(digest, str) else digest.value
-        if earlier := IngestBatch.objects.filter(sha256=sha).first():
-            # Hashed in the background: the same content was recorded without its size (or
-            # came in at the same time). Roll back: nothing of this run is kept.
-            transaction.set_rollback(True)
-            return IngestResult(batch=earlier, duplicate=True)
+        # The roll-ups (adopter states, weekly unit counts) need only what DuckDB holds, the
+        # rows of the other days and the directory: read now, computed in a thread while the
+        # rows are written (NumPy and SQLite both release the GIL), written after them.
+        inputs = [(s, _activity(con, s, days.get(s.pk, [])), Directory.of(s)) for s in touched]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            computing = [pool.submit(rollup_compute, s.pk, act, d) for s, act, d in inputs]
+            for sid, service_days in days.items():
+                _delete_days(sid, service_days)
+            written = _write(con, progress)
+            for s in touched:
+                _summarise_unmatched(s)
+            unmatched = UnmatchedIdentity.objects.filter(
+                service__in=touched, mapped_to__isnull=True, mapped_project__isnull=True
+            ).count()
+            sha = digest if isinstance(digest, str) else digest.value
+            if earlier := IngestBatch.objects.filter(sha256=sha).first():
+                # Hashed in the background: the same content was recorded without its size (or
+                # came in at the same time). Roll back: nothing of this run is kept.
+                transaction.set_rollback(True)
+                return IngestResult(batch=earlier, duplicate=True)
+            progress("Updating adoption", 0, len(touched))
+            rollups = [f.result() for f in computing]
         batch = IngestBatch.objects.create(
             file_name=name[:255],
             sha256=sha,
@@ -446,9 +458,9 @@ def _ingest(
             created_by=by if getattr(by, "pk", None) else None,
         )
         batch.services.set(touched)
-        for i, s in enumerate(touched):
+        for i, (s, rollup) in enumerate(zip(touched, rollups, strict=True)):
             progress("Updating adoption", i, len(touched))
-            adoption_refresh(service=s, activity=_activity(con, s, days.get(s.pk, [])))
+            rollup_write(s, rollup)
         progress("Updating adoption", len(touched), len(touched))
     return IngestResult(
         batch=batch,
@@ -493,31 +505,32 @@ def _activity(con: duckdb.DuckDBPyConnection, service: Service, days: list[dt.da
 # Per (service, adopter key, day): the distinct actions as a set of bits, one per action, so that
 # the file is grouped once, by day, and not a second time by action (count(DISTINCT) or a
 # two-level grouping cost DuckDB about half as much again on a million groups). A bit is
-# hash(action) mod 64, with two salts; the same pass lists the file's actions (GROUPING SETS),
-# and the count is used only when one salt gives each action its own bit. Otherwise (more
-# than 64 actions, or both salts collide) the two-level grouping runs instead.
-_SALTS = ("", "#")
+# one of 64 picked by six bits of hash(action), in two ways (the low six bits, the next six);
+# the same pass lists the file's actions (GROUPING SETS), and the count is used only when one
+# way gives each action its own bit. Otherwise (more than 64 actions, or both ways collide)
+# the two-level grouping runs instead.
+_BITS = ("h % 64", "(h >> 6) % 64")
 
 
 def _group(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Create the temp table `agg`: per (sid, key, day, is_bad) the rows, events, qualifying
     events and distinct actions of the file."""
     masks = ", ".join(
-        f"bit_or(CASE WHEN action <> '' THEN 1::UBIGINT << (hash(action || {_lit(salt)}) % 64) "
-        f"ELSE 0::UBIGINT END) AS m{i}"
-        for i, salt in enumerate(_SALTS)
+        f"bit_or(CASE WHEN action <> '' THEN 1::UBIGINT << ({bit}) ELSE 0::UBIGINT END) AS m{i}"
+        for i, bit in enumerate(_BITS)
     )
     con.execute(
         f"""CREATE TEMP TABLE grouped AS
         SELECT sid, key, day, is_bad, action, GROUPING(action) AS by_day, count(*) AS nrows,
                sum(n) AS events, coalesce(sum(n) FILTER (WHERE q), 0) AS qual, {masks}
         FROM (SELECT sid, key, day, bad IS NOT NULL AS is_bad, coalesce(action, '') AS action,
-                     n, q FROM ({sql}))
+                     hash(coalesce(action, '')) AS h, n, q FROM ({sql}))
         GROUP BY GROUPING SETS ((sid, key, day, is_bad), (action))"""
     )
-    checks = ", ".join(f"count(DISTINCT hash(action || {_lit(salt)}) % 64)" for salt in _SALTS)
+    checks = ", ".join(f"count(DISTINCT {bit})" for bit in _BITS)
     found = con.execute(
-        f"SELECT count(*), {checks} FROM grouped WHERE by_day = 0 AND action <> ''"
+        f"SELECT count(*), {checks} FROM (SELECT hash(action) AS h FROM grouped "
+        "WHERE by_day = 0 AND action <> '')"
     ).fetchone()
     exact = next((i for i, n in enumerate(found[1:]) if n == found[0]), None)
     if exact is not None:
@@ -682,15 +695,16 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
         f"INSERT INTO {table} (service_id, person_id, project_id, identity, day, events, "  # noqa: S608
         "qualifying_events, distinct_actions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
     )
-    # Numbered in the unique indexes' order, so that the B-trees are appended to rather than
-    # written all over, and fetched a slice at a time as NumPy columns (C loops) rather than as
-    # DuckDB tuples (several times slower on a million rows).
+    # Sorted in the unique indexes' order, so that the B-trees are appended to rather than
+    # written all over, stored in that order (DuckDB's rowid is then the position), and fetched
+    # a slice of rowids at a time as NumPy columns (C loops) rather than as DuckDB tuples
+    # (several times slower on a million rows).
+    con.execute("SET preserve_insertion_order = true")
     con.execute(
         """CREATE TEMP TABLE out AS
-        SELECT row_number() OVER (ORDER BY sid, person_id, project_id, identity, day) AS rn,
-               sid, person_id, project_id, identity, strftime(day, '%Y-%m-%d') AS day, events,
-               qual, least(actions, 32767) AS actions
-        FROM matched"""
+        SELECT sid, person_id, project_id, identity, day, events, qual,
+               least(actions, 32767) AS actions
+        FROM matched ORDER BY sid, person_id, project_id, identity, day"""
     )
     done = 0
     progress("Writing", 0, total)
@@ -700,7 +714,7 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
         while done < total:
             part = con.execute(
                 "SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM out "
-                "WHERE rn > ? AND rn <= ? ORDER BY rn",
+                "WHERE rowid >= ? AND rowid < ?",
                 [done, done + WRITE_BATCH],
             ).fetchnumpy()
             columns = [_column_list(part[c]) for c in part]
@@ -722,7 +736,7 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Prog
     try:
         con.execute(
             "COPY (SELECT sid, person_id, project_id, identity, day, events, qual, actions "
-            f"FROM out ORDER BY rn) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
+            f"FROM out) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
         )
         size = max(1, os.path.getsize(name))
         sent = 0
@@ -740,9 +754,12 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Prog
 
 
 def _column_list(values: Any) -> list:
-    """A NumPy column as Python values, NULLs (masked) as None."""
+    """A NumPy column as Python values: NULLs (masked) as None, dates as ISO text (formatted
+    by NumPy: DuckDB's strftime cost more than the sort)."""
     import numpy as np
 
+    if values.dtype.kind == "M":
+        return np.datetime_as_string(values, unit="D").tolist()
     if isinstance(values, np.ma.MaskedArray):
         return [
             None if m else v

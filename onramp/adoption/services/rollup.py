@@ -5,6 +5,7 @@ Called after every write to the activity (import, mapping, rule change), inside 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection
@@ -91,16 +92,57 @@ def activity_concat(*parts: Activity) -> Activity:
     )
 
 
-def adoption_refresh(*, service: Service, activity: Activity | None = None) -> None:
-    """Rebuild AdopterState and UnitWeek for one service, from its whole matched activity:
-    read from the database, unless the caller (an import that has it in memory) passes it."""
-    _delete_where(AdopterState, service)
-    _delete_where(UnitWeek, service)
-    ids, ordinals, qual = activity if activity is not None else activity_load(service)
+@dataclass
+class Directory:
+    """What the roll-up needs from the organisation: each adopter's unit, and who is still in
+    it (active people, live projects). Read before a long write, so that the computing can run
+    beside it."""
+
+    units: dict[int, int | None]
+    live: set[int]
+    k: int
+    w: int
+
+    @classmethod
+    def of(cls, service: Service) -> Directory:
+        rule = rule_for(service)
+        if service.adopter_kind == "projects":
+            units = dict(Project.objects.values_list("pk", "unit_id"))
+            live = set(
+                Project.objects.filter(status__in=["active", "proposed"]).values_list(
+                    "pk", flat=True
+                )
+            )
+        else:
+            units = dict(Person.objects.values_list("pk", "unit_id"))
+            live = set(Person.objects.filter(active=True).values_list("pk", flat=True))
+        return cls(units=units, live=live, k=rule.min_active_days, w=rule.window_days)
+
+
+@dataclass
+class Rollup:
+    """The rows of AdopterState and UnitWeek for one service, computed, not yet written."""
+
+    states: list[tuple] = field(default_factory=list)
+    weeks: list[tuple] = field(default_factory=list)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _iso_days(ordinals: np.ndarray) -> list[str]:
+    """Day ordinals as ISO dates, in one NumPy call."""
+    return np.datetime_as_string((ordinals - _EPOCH).astype("datetime64[D]")).tolist()
+
+
+def rollup_compute(service_pk: int, activity: Activity, directory: Directory) -> Rollup:
+    """The roll-up of one service's activity: NumPy only, no database (it may run in a thread
+    while the import writes)."""
+    ids, ordinals, qual = activity
+    out = Rollup()
     if not len(ids):
-        return
-    rule = rule_for(service)
-    k, w = rule.min_active_days, rule.window_days
+        return out
+    k, w = directory.k, directory.w
     first_ord = int(ordinals.min())
     first_ord -= dt.date.fromordinal(first_ord).weekday()  # start on a Monday
     last_ord = week_end(dt.date.fromordinal(int(ordinals.max()))).toordinal()
@@ -115,54 +157,38 @@ def adoption_refresh(*, service: Service, activity: Activity | None = None) -> N
     first_use = np.full(len(adopters), n_days, dtype=np.int64)
     np.minimum.at(first_use, a_idx, d_idx)
     last_q = np.where(q.any(axis=1), n_days - 1 - np.argmax(q[:, ::-1], axis=1), -1)
+    last = np.where(last_q >= 0, last_q, first_use)
 
-    model = Project if service.adopter_kind == "projects" else Person
-    units = dict(model.objects.filter(pk__in=adopters.tolist()).values_list("pk", "unit_id"))
-    live = (
-        set(Project.objects.filter(status__in=["active", "proposed"]).values_list("pk", flat=True))
-        if model is Project
-        else set(Person.objects.filter(active=True).values_list("pk", flat=True))
+    adopter_list = adopters.tolist()
+    units = directory.units
+    adopter_units = [units.get(a) for a in adopter_list]
+    adopted_iso = _iso_days(first_ord + np.maximum(adopted, 0))
+    out.states = list(
+        zip(
+            [service_pk] * len(adopter_list),
+            adopter_list,
+            adopter_units,
+            _iso_days(first_ord + first_use),
+            [d if a >= 0 else None for d, a in zip(adopted_iso, adopted.tolist(), strict=True)],
+            _iso_days(first_ord + last),
+            strict=True,
+        )
     )
-    kind_field = "project_id" if model is Project else "person_id"
-
-    def iso(index: int) -> str:
-        return dt.date.fromordinal(first_ord + index).isoformat()
-
-    states = []
-    for i, adopter in enumerate(adopters.tolist()):
-        last = int(last_q[i]) if last_q[i] >= 0 else int(first_use[i])
-        states.append(
-            (
-                service.pk,
-                adopter,
-                units.get(adopter),
-                iso(int(first_use[i])),
-                iso(int(adopted[i])) if adopted[i] >= 0 else None,
-                iso(last),
-            )
-        )
-    # Plain executemany: tens of thousands of rows, several times faster than model instances.
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {AdopterState._meta.db_table} (service_id, {kind_field}, unit_id, "  # noqa: S608
-            "first_day, adopted_on, last_day) VALUES (%s, %s, %s, %s, %s, %s)",
-            states,
-        )
 
     # Weekly counts per unit, over adopters still in the organisation (or live projects).
-    keep = np.array([a in live for a in adopters.tolist()], dtype=bool)
-    unit_keys = sorted({units.get(a) for a in adopters.tolist()}, key=lambda u: (u is None, u or 0))
+    live = directory.live
+    keep = np.array([a in live for a in adopter_list], dtype=bool)
+    unit_keys = sorted(set(adopter_units), key=lambda u: (u is None, u or 0))
     unit_pos = {u: i for i, u in enumerate(unit_keys)}
-    u_idx = np.array([unit_pos[units.get(a)] for a in adopters.tolist()], dtype=np.int64)
+    u_idx = np.array([unit_pos[u] for u in adopter_units], dtype=np.int64)
     u_idx_keep = u_idx[keep]
     n_units = len(unit_keys)
-    daily = np.zeros((n_units, n_days), dtype=np.int64)
     q_keep = q[keep]
+    daily = np.zeros((n_units, n_days), dtype=np.int64)
     for j in range(n_days):
         daily[:, j] = np.bincount(u_idx_keep[q_keep[:, j]], minlength=n_units)
     cs = np.concatenate([np.zeros((n_units, 1), dtype=np.int64), np.cumsum(daily, axis=1)], axis=1)
     adopted_keep = adopted[keep]
-    rows = []
     for end in range(6, n_days, 7):
         act = np.bincount(u_idx_keep[active[keep, end]], minlength=n_units)
         ever = np.bincount(
@@ -171,22 +197,42 @@ def adoption_refresh(*, service: Service, activity: Activity | None = None) -> N
         mau = np.bincount(u_idx_keep[monthly[keep, end]], minlength=n_units)
         lo = max(0, end + 1 - STICKY_DAYS)
         dau = (cs[:, end + 1] - cs[:, lo]) / (end + 1 - lo)
-        day = dt.date.fromordinal(first_ord + end)
+        day = dt.date.fromordinal(first_ord + end).isoformat()
         for ui in np.nonzero(act + ever + mau)[0].tolist():
-            rows.append(
+            out.weeks.append(
                 (
-                    service.pk,
+                    service_pk,
                     unit_keys[ui],
-                    day.isoformat(),
+                    day,
                     int(act[ui]),
                     int(ever[ui]),
                     float(dau[ui]),
                     int(mau[ui]),
                 )
             )
+    return out
+
+
+def rollup_write(service: Service, rollup: Rollup) -> None:
+    """Replace the service's AdopterState and UnitWeek rows (plain executemany: tens of
+    thousands of rows, several times faster than model instances)."""
+    _delete_where(AdopterState, service)
+    _delete_where(UnitWeek, service)
+    kind_field = _adopter_column(service)
     with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {AdopterState._meta.db_table} (service_id, {kind_field}, unit_id, "  # noqa: S608
+            "first_day, adopted_on, last_day) VALUES (%s, %s, %s, %s, %s, %s)",
+            rollup.states,
+        )
         cursor.executemany(
             f"INSERT INTO {UnitWeek._meta.db_table} (service_id, unit_id, week_end, active, "  # noqa: S608
             "ever, dau_mean, mau) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            rows,
+            rollup.weeks,
         )
+
+
+def adoption_refresh(*, service: Service) -> None:
+    """Rebuild AdopterState and UnitWeek for one service from its activity in the database
+    (after a mapping or a rule change; an import computes it from what it holds)."""
+    rollup_write(service, rollup_compute(service.pk, activity_load(service), Directory.of(service)))
