@@ -274,3 +274,15 @@ def test_the_adoption_roll_up_counts_the_days_a_new_file_does_not_cover(
         "E2": (D(2026, 3, 2), D(2026, 3, 9), D(2026, 3, 9)),
         "E3": (D(2026, 3, 5), None, D(2026, 3, 5)),
     }
+
+
+def test_deleting_a_person_deletes_their_activity_without_a_foreign_key_index(
+    tmp_path, small_org, people_service
+):
+    from onramp.org.models import Person
+
+    path = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open",
+                                     "2026-03-02,p3@acme.test,open"])  # fmt: skip
+    usage_ingest(path=path, service=people_service)
+    Person.objects.get(employee_id="E2").delete()
+    assert [r[0] for r in activity(people_service)] == ["E3"]
