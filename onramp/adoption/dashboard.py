@@ -558,12 +558,13 @@ def rollup_key(service: Service, *, rule: AdoptionRule, batch: IngestBatch | Non
     """A cache key for what the page reads from the service's roll-ups (UnitWeek, AdopterState),
     or None when there is nothing worth caching or no import or saved rule to date it.
 
-    Every change to the roll-ups changes the key: a refresh (import, rule change, mapping)
-    deletes the service's rows and writes new ones under new ids, so the rows' count and
-    highest id change; deleting a person or a unit deletes rows (the count changes). The
-    latest import, the rule's and the last mapping's times are in it too, so that ids a
-    rolled-back transaction handed out again (tests) cannot bring back an older entry. What
-    the page reads elsewhere (people, units, rollouts) is read at every render."""
+    Every change to the roll-ups changes the key, twice over. Each write that refreshes them
+    leaves its mark: an import its batch, a rule change the rule's updated_at, a mapping its
+    mapped_at. And a refresh deletes the service's rows and writes new ones under new ids (the
+    rows' count or highest id change), as does deleting a person or a unit (the count). The
+    marks also keep ids that a rolled-back transaction handed out again (tests) from bringing
+    back an older entry. A new way of refreshing the roll-ups must leave such a mark too.
+    What the page reads elsewhere (people, units, rollouts) is read at every render."""
     if batch is None and rule.pk is None:
         return None
     weekly = UnitWeek.objects.filter(service=service).aggregate(n=Count("id"), last=Max("id"))
