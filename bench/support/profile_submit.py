@@ -166,6 +166,9 @@ def main() -> int:
         rows = sorted(
             ((mine[k] - theirs.get(k, 0.0), k) for k in mine), key=lambda r: r[0], reverse=True
         )
+        if args.callees:
+            print("\nbare view:")
+            bare_stats.sort_stats("cumulative").print_callees(args.callees)
         print("profiled ms per request: submission - bare, by function (cumulative)")
         for diff, (file, line, name) in rows[: args.compare]:
             print(f"{diff * 1000:8.3f}  {file[-60:]}:{line}({name})")

@@ -15,6 +15,12 @@ class AuditMiddleware(AuditlogMiddleware):
 
     get_response: Callable[[HttpRequest], HttpResponse]
 
+    @staticmethod
+    def _get_actor(request: HttpRequest) -> None:
+        # Read lazily below: django-auditlog's own lookup loads the session and the user on
+        # every request, even on pages that never use them (the public survey page).
+        return None
+
     def get_extra_data(self, request: HttpRequest) -> dict[str, Any]:
         data = super().get_extra_data(request)
         # The actor is read when an entry is written, not when the request arrives: API calls

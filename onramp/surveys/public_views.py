@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from onramp.core.access import PUBLIC, access
 from onramp.core.security import Rate, rate_limit_hit, rate_limited, too_many_requests
+from onramp.surveys.models import Survey
 from onramp.surveys.services import InvalidToken, invitation_for_token, response_submit
 from onramp.surveys.services.responding import survey_questions
 
@@ -27,6 +28,25 @@ def _page(
     the CSRF token only: the form still carries it, and CsrfViewMiddleware still checks it."""
     html = loader.render_to_string(template, {**context, **csrf(request)})
     return HttpResponse(html, status=status)
+
+
+# The thank-you page of each survey, rendered once per process: it holds no form and nothing of
+# the person, only the survey's and its service's fields, so their last change is in the key.
+_THANKS: dict[tuple[Any, ...], str] = {}
+
+
+def _thanks(survey: Survey) -> HttpResponse:
+    service = survey.service
+    key = (survey.pk, survey.updated_at, service.pk, service.updated_at)
+    html = _THANKS.get(key)
+    if html is None:
+        html = loader.render_to_string(
+            "surveys/respond_thanks.html", {"title": "Thank you", "survey": survey}
+        )
+        if len(_THANKS) >= 256:
+            _THANKS.clear()
+        _THANKS[key] = html
+    return HttpResponse(html)
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -70,9 +90,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            return _page(
-                request, "surveys/respond_thanks.html", {"title": "Thank you", "survey": survey}
-            )
+            return _thanks(survey)
     return _page(
         request,
         "surveys/respond.html",

@@ -42,13 +42,38 @@ class InvalidToken(Exception):
 # anew on every request (select_related over four joins cost more than everything else on the
 # page; docs/performance.md, "Survey submissions").
 
-_LINK_MODELS = (Invitation, Survey, Service, Person, OrgUnit)
+# The columns the link's page, its validity, anonymous placement and follow-ups read; the
+# others are deferred (read on first access, like .only()).
+_LINK_FIELDS: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
+    (Invitation, "i", ("id", "survey", "person", "token_hash", "responded")),
+    (
+        Survey,
+        "s",
+        (
+            "id",
+            "updated_at",
+            "service",
+            "rollout",
+            "wave",
+            "title",
+            "intro",
+            "anonymity",
+            "status",
+            "opens_on",
+            "closes_on",
+            "min_group",
+        ),
+    ),
+    (Service, "sv", ("id", "updated_at", "name", "owner")),
+    (Person, "p", ("id", "name", "email", "title", "unit")),
+    (OrgUnit, "u", ("id", "code", "name", "path")),
+)
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """How to turn a slice of a raw row into an instance of `model`: the attribute names of its
-    concrete fields (the order of the SELECT) and the converters the ORM would apply."""
+    """How to turn a slice of a raw row into an instance of `model`: the attribute names of the
+    selected fields (the order of the SELECT) and the converters the ORM would apply."""
 
     model: type[Model]
     attnames: tuple[str, ...]
@@ -62,12 +87,19 @@ class _Columns:
         return self.model.from_db(db, self.attnames, values)
 
 
-def _columns(model: type[Model], alias: str, db: str) -> tuple[str, _Columns]:
-    """The SELECT list of every concrete field of `model` under the table alias, and its
-    _Columns."""
+def _columns(
+    model: type[Model], alias: str, db: str, names: tuple[str, ...] | None = None
+) -> tuple[str, _Columns]:
+    """The SELECT list of the named fields of `model` (all concrete fields if None) under the
+    table alias, and its _Columns."""
     connection = connections[db]
     quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
+    if names is None:
+        fields = list(model._meta.concrete_fields)
+    else:  # in the model's order, as Model.from_db expects
+        fields = [f for f in model._meta.concrete_fields if f.name in names]
+        if len(fields) != len(names):
+            raise LookupError(f"{model.__name__} lacks one of the fields {names}.")
     converters = []
     for i, field in enumerate(fields):
         col = field.get_col(alias)
@@ -83,10 +115,8 @@ def _columns(model: type[Model], alias: str, db: str) -> tuple[str, _Columns]:
 @functools.cache
 def _link_query(db: str) -> tuple[str, tuple[_Columns, ...]]:
     quote = connections[db].ops.quote_name
-    parts = [
-        _columns(m, a, db) for m, a in zip(_LINK_MODELS, ("i", "s", "sv", "p", "u"), strict=True)
-    ]
-    table = {m: quote(m._meta.db_table) for m in _LINK_MODELS}
+    parts = [_columns(model, alias, db, names) for model, alias, names in _LINK_FIELDS]
+    table = {model: quote(model._meta.db_table) for model, _, _ in _LINK_FIELDS}
     sql = (
         f"SELECT {', '.join(select for select, _ in parts)} "
         f"FROM {table[Invitation]} i "
@@ -277,12 +307,13 @@ def survey_shape_forget(survey_id: int) -> None:
     cache.delete(_shape_key(survey_id))
 
 
-def coarse_unit_id(survey: Survey, person: Person) -> int | None:
+def coarse_unit_id(survey: Survey, person: Person, shape: SurveyShape | None = None) -> int | None:
     """The person's unit, or the nearest ancestor holding at least min_group invitees of this
     survey: in anonymous mode, a response is never placed in a group smaller than that."""
     if person.unit_id is None:
         return None
-    return place_in_unit(survey_shape(survey).subtree, person.unit.path, survey.min_group)
+    shape = shape or survey_shape(survey)
+    return place_in_unit(shape.subtree, person.unit.path, survey.min_group)
 
 
 def place_in_unit(subtree: dict[str, int], unit_path: str, min_group: int) -> int | None:
@@ -295,14 +326,14 @@ def place_in_unit(subtree: dict[str, int], unit_path: str, min_group: int) -> in
     return None
 
 
-def coarse_title(survey: Survey, person: Person) -> str:
+def coarse_title(survey: Survey, person: Person, shape: SurveyShape | None = None) -> str:
     if not person.title:
         return ""
-    same = survey_shape(survey).titles.get(person.title.lower(), 0)
+    same = (shape or survey_shape(survey)).titles.get(person.title.lower(), 0)
     return person.title if same >= survey.min_group else ""
 
 
-def _wave_id_of(survey: Survey, person: Person) -> int | None:
+def _wave_id_of(survey: Survey, person: Person, shape: SurveyShape | None = None) -> int | None:
     """The wave of the survey's rollout that targets the person, found from the person's unit:
     a wave whose units contain it, a company-wide wave last (it takes whoever the others left)."""
     if survey.wave_id:
@@ -310,7 +341,7 @@ def _wave_id_of(survey: Survey, person: Person) -> int | None:
     if survey.rollout_id is None or person.unit_id is None:
         return None
     path = person.unit.path
-    for wave_id, paths in survey_shape(survey).waves:
+    for wave_id, paths in (shape or survey_shape(survey)).waves:
         if any(path.startswith(p) for p in paths):
             return wave_id
     return None
@@ -336,13 +367,17 @@ def response_submit(
     survey, person = invitation.survey, invitation.person
     cleaned = clean_answers(survey, answers, questions=questions)
     anonymous = survey.anonymity == Anonymity.ANONYMOUS
+    # The cached shape, read once (anonymous placement; the wave of a rollout-wide survey).
+    shape = (
+        survey_shape(survey) if anonymous or (survey.rollout_id and not survey.wave_id) else None
+    )
     response = Response(
         survey=survey,
         invitation=None if anonymous else invitation,
         person=None if anonymous else person,
-        unit_id=coarse_unit_id(survey, person) if anonymous else person.unit_id,
-        wave_id=_wave_id_of(survey, person),
-        job_title=coarse_title(survey, person) if anonymous else person.title,
+        unit_id=coarse_unit_id(survey, person, shape) if anonymous else person.unit_id,
+        wave_id=_wave_id_of(survey, person, shape),
+        job_title=coarse_title(survey, person, shape) if anonymous else person.title,
         submitted_on=today,
     )
     with transaction.atomic():

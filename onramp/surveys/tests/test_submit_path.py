@@ -65,6 +65,18 @@ def test_a_submission_runs_five_statements_and_the_page_two(client, open_survey,
     assert [s.split()[2] for s in run[3:]] == ['"surveys_response"', '"surveys_answer"']
 
 
+def test_a_signed_in_visitor_costs_no_session_or_user_query(
+    client_for, admin_user, open_survey, links
+):
+    browser = client_for(admin_user)  # sends a session cookie
+    answers = answers_for(open_survey, nps=9, csat=4)
+    browser.post(f"/s/{links['S1-0']}/", answers)
+    with CaptureQueriesContext(connection) as post:
+        assert browser.post(f"/s/{links['S1-1']}/", answers).status_code == 200
+    assert len(statements(post)) == 5, statements(post)
+    assert not any("django_session" in s or "core_user" in s for s in statements(post))
+
+
 def test_the_link_comes_with_its_survey_service_person_and_unit_in_one_query(
     big_org, open_survey, links
 ):
@@ -73,7 +85,7 @@ def test_the_link_comes_with_its_survey_service_person_and_unit_in_one_query(
         assert invitation.survey.service.name == "Risk Framework"
         assert invitation.person.unit.path == big_org["n1"].path
         assert invitation.survey.opens_on == open_survey.opens_on  # a date, not a string
-        assert invitation.survey.created_at == open_survey.created_at
+        assert invitation.survey.updated_at == open_survey.updated_at
         assert invitation.responded is False
     assert len(ctx.captured_queries) == 1
     questions = survey_questions(open_survey)
