@@ -84,8 +84,9 @@ class DailyActivity(models.Model):
 
     Built for writing a million rows per import: only the unique (service, adopter, day)
     indexes, which serve every read (the roll-up, the metrics' day windows, replacing days),
-    each partial so that it holds no NULLs of the other adopter kinds; no index on the foreign
-    keys (deleting a person, which is rare, reads the table once); counts without CHECKs (the
+    each partial so that it holds no NULLs of the other adopter kinds; foreign keys neither
+    indexed nor checked by the database (deleting a person, which is rare, reads the table
+    once, and Django cascades it); counts without CHECKs (the
     import computes them); a row id without AUTOINCREMENT (nothing refers to it). Each of
     these cost a B-tree insert or a check per row: together they more than doubled the time
     SQLite took to write an import (docs/performance.md)."""
@@ -94,14 +95,26 @@ class DailyActivity(models.Model):
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
+    # Cascades are Django's (deleting a person, project or service deletes their rows); the
+    # database does not check each inserted row's references, which on SQLite took as long as
+    # writing the row: the import writes only ids it has just read.
     service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, related_name="daily_activity", db_index=False
+        Service,
+        on_delete=models.CASCADE,
+        related_name="daily_activity",
+        db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+        Person, null=True, blank=True, on_delete=models.CASCADE, db_index=False, db_constraint=False
     )
     project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
     )
     identity = models.CharField(max_length=254, blank=True, default="")
     day = models.DateField()

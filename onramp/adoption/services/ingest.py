@@ -688,13 +688,17 @@ def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> N
     )
 
 
+# The adopter of a row, by kind: the column bound per row; the other two are constants.
+_KINDS = (
+    ("person_id", "project_id, identity", "NULL, ''"),
+    ("project_id", "person_id, identity", "NULL, ''"),
+    ("identity", "person_id, project_id", "NULL, NULL"),
+)
+
+
 def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     total = con.execute("SELECT count(*) FROM matched").fetchone()[0]
     table = DailyActivity._meta.db_table
-    insert = (
-        f"INSERT INTO {table} (service_id, person_id, project_id, identity, day, events, "  # noqa: S608
-        "qualifying_events, distinct_actions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    )
     # Sorted in the unique indexes' order, so that the B-trees are appended to rather than
     # written all over, stored in that order (DuckDB's rowid is then the position), and fetched
     # a slice of rowids at a time as NumPy columns (C loops) rather than as DuckDB tuples
@@ -703,24 +707,39 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     con.execute(
         """CREATE TEMP TABLE out AS
         SELECT sid, person_id, project_id, identity, day, events, qual,
-               least(actions, 32767) AS actions
-        FROM matched ORDER BY sid, person_id, project_id, identity, day"""
+               least(actions, 32767) AS actions,
+               CASE WHEN person_id IS NOT NULL THEN 0 WHEN project_id IS NOT NULL THEN 1
+                    ELSE 2 END AS kind
+        FROM matched ORDER BY sid, kind, person_id, project_id, identity, day"""
     )
-    done = 0
     progress("Writing", 0, total)
     if connection.vendor == "postgresql":
         return _copy(con, table, total, progress)
+    # One statement per service and adopter kind, with the service and the unused adopter
+    # columns as constants: five values bound per row instead of eight (binding is a third of
+    # SQLite's time here).
+    segments = con.execute(
+        "SELECT sid, kind, min(rowid), max(rowid) + 1 FROM out GROUP BY sid, kind ORDER BY 3"
+    ).fetchall()
+    done = 0
     with connection.cursor() as db, _big_cache(db):
-        while done < total:
-            part = con.execute(
-                "SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM out "
-                "WHERE rowid >= ? AND rowid < ?",
-                [done, done + WRITE_BATCH],
-            ).fetchnumpy()
-            columns = [_column_list(part[c]) for c in part]
-            db.executemany(insert, list(zip(*columns, strict=True)))
-            done += len(columns[0])
-            progress("Writing", done, total)
+        for sid, kind, start, stop in segments:
+            bound, constant_columns, constants = _KINDS[kind]
+            insert = (
+                f"INSERT INTO {table} (service_id, {constant_columns}, {bound}, day, events, "  # noqa: S608
+                f"qualifying_events, distinct_actions) VALUES ({int(sid)}, {constants}, "
+                "%s, %s, %s, %s, %s)"
+            )
+            for low in range(start, stop, WRITE_BATCH):
+                part = con.execute(
+                    f"SELECT {bound}, day, events, qual, actions FROM out "  # noqa: S608
+                    "WHERE rowid >= ? AND rowid < ?",
+                    [low, min(stop, low + WRITE_BATCH)],
+                ).fetchnumpy()
+                columns = [_column_list(part[c]) for c in part]
+                db.executemany(insert, list(zip(*columns, strict=True)))
+                done += len(columns[0])
+                progress("Writing", done, total)
     return done
 
 
