@@ -611,7 +611,8 @@ def _register_adopters(con: duckdb.DuckDBPyConnection, touched: list[Service]) -
                 mapped_to__isnull=True, mapped_project__isnull=True
             )
         }
-        for key, pk in (*table.items(), *manual.items()):
+        # Manual mappings win over the directory (merged here, where the order is certain).
+        for key, pk in {**table, **manual}.items():
             if pk is None:
                 continue
             sids.append(s.pk)
@@ -620,14 +621,9 @@ def _register_adopters(con: duckdb.DuckDBPyConnection, touched: list[Service]) -
             project_ids.append(pk if is_project else None)
     _load_table(
         con,
-        "adopters_src",
+        "adopters",
         {"sid": "BIGINT", "key": "VARCHAR", "person_id": "BIGINT", "project_id": "BIGINT"},
         zip(sids, keys, person_ids, project_ids, strict=True),
-    )
-    # Manual mappings come last and win over the directory.
-    con.execute(
-        "CREATE TEMP TABLE adopters AS SELECT sid, key, last(person_id) AS person_id, "
-        "last(project_id) AS project_id FROM adopters_src GROUP BY sid, key"
     )
     con.execute(
         """CREATE TEMP TABLE matched AS

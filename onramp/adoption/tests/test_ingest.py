@@ -286,3 +286,18 @@ def test_deleting_a_person_deletes_their_activity_without_a_foreign_key_index(
     usage_ingest(path=path, service=people_service)
     Person.objects.get(employee_id="E2").delete()
     assert [r[0] for r in activity(people_service)] == ["E3"]
+
+
+def test_a_mapping_made_by_hand_wins_over_a_directory_entry_added_later(
+    tmp_path, small_org, people_service
+):
+    path = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,ghost@acme.test,open"])
+    usage_ingest(path=path, service=people_service)
+    mapped_to = small_org["people"][2]
+    unmatched_map(unmatched=UnmatchedIdentity.objects.get(), person=mapped_to)
+    other = small_org["people"][1]
+    other.email = "ghost@acme.test"  # the directory now gives this address to someone else
+    other.save()
+    later = write(tmp_path, "v.csv", ["timestamp,user,action", "2026-03-09,ghost@acme.test,open"])
+    usage_ingest(path=later, service=people_service)
+    assert DailyActivity.objects.get(day=D(2026, 3, 9)).person == mapped_to
