@@ -46,7 +46,11 @@ class ServiceForm(forms.ModelForm):
         self.fields["slug"].required = False
         self.fields["owner"].queryset = User.objects.filter(
             role__in=[Role.OWNER, Role.ADMIN], is_active=True
-        ).order_by("username")
+        ).order_by("first_name", "last_name", "username")
+        # People by name (with the username, which tells two namesakes apart).
+        self.fields["owner"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
+        )
         if self.instance.pk and self.instance.sponsor_id:
             self.initial["sponsor_employee_id"] = self.instance.sponsor.employee_id
 

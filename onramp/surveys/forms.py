@@ -141,7 +141,7 @@ class DistributeForm(forms.Form):
     identifiers = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="A list",
+        label="Named people",
         help_text="Employee ids or emails, one per line.",
     )
 

@@ -66,3 +66,11 @@ def test_who_reads_and_edits_a_service(cast, service, other_service):
     }
     assert list(service_list(user=cast["champion"])) == [service]
     assert list(service_list(user=cast["outsider"])) == []
+
+
+def test_the_service_form_offers_owners_by_name(cast, other_owner):
+    from onramp.catalog.forms import ServiceForm
+
+    choices = [label for value, label in ServiceForm().fields["owner"].choices if value]
+    assert "Olga Owner (olga)" in choices and "Otto Other (otto)" in choices
+    assert "Vera Viewer (vera)" not in choices  # viewers cannot own a service
