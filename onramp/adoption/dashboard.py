@@ -588,10 +588,15 @@ def rollup_key(service: Service, *, rule: AdoptionRule, batch: IngestBatch | Non
 
 
 def _cached(key: str | None, part: str, compute: Callable[[], T]) -> T:
+    """compute(), or what it gave for the same key. One cache entry per service and part,
+    holding the key it was computed under: a new import replaces the entry instead of adding
+    one (a service that receives a batch every minute does not fill the cache)."""
     if key is None:
         return compute()
-    found = cache.get(f"{key}:{part}")
-    if found is None:
-        found = compute()
-        cache.set(f"{key}:{part}", found, CACHE_SECONDS)
-    return found
+    slot = f"{key.rsplit(':', 1)[0]}:{part}"
+    found = cache.get(slot)
+    if found is not None and found[0] == key:
+        return found[1]
+    value = compute()
+    cache.set(slot, (key, value), CACHE_SECONDS)
+    return value

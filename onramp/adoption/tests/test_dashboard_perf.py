@@ -147,3 +147,30 @@ def test_without_an_import_or_a_saved_rule_nothing_is_cached(other_service):
 
     rule = AdoptionRule(service=other_service)
     assert dashboard.rollup_key(other_service, rule=rule, batch=None) is None
+
+
+def test_a_new_import_replaces_the_cached_entries_instead_of_adding_some(
+    tmp_path, client_for, other_owner, launched
+):
+    from django.core.cache import cache
+
+    from onramp.adoption import selectors
+    from onramp.adoption.services import rule_for
+
+    def key() -> str | None:
+        batch = selectors.batch_list(service=launched).first()
+        return dashboard.rollup_key(launched, rule=rule_for(launched), batch=batch)
+
+    client = client_for(other_owner)
+    _page(client, launched)
+    before = key()
+    usage_ingest(
+        path=_usage(tmp_path, "e5.csv", [(D(2026, 3, 9), "p5@acme.test")]), service=launched
+    )
+    _page(client, launched)
+    after = key()
+    assert before and after and before != after
+    for part in ("weekly:52", "adopted"):
+        slot = f"adoption:rollup:{launched.pk}:{part}"
+        assert cache.get(slot)[0] == after
+        assert cache.get(f"{before}:{part}") is None and cache.get(f"{after}:{part}") is None
