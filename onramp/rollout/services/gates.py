@@ -172,8 +172,12 @@ def judge(
     return CriterionOutcome(
         **common,
         result=PASS if ok else FAIL,
-        reason=f"{m.value:g} {'meets' if ok else 'misses'} {comparator} {float(threshold):g}.",
+        reason=f"{m.value:g} {'meets' if ok else 'misses'} the target "
+        f"{_SIGNS.get(comparator, comparator)} {float(threshold):g}.",
     )
+
+
+_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
 
 def gate_rule(outcomes: list[CriterionOutcome], *, pass_share: Decimal | float) -> GateOutcome:
