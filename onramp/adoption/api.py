@@ -250,10 +250,13 @@ def metrics_get(request: HttpRequest, slug: str, query: Query[MetricsQuery]):
     if query.as_of is not None:
         scope = scope.at(query.as_of)
     out = []
-    for metric in all_metrics():
-        if not metric.key.startswith("adoption."):
-            continue
-        m = measure(metric.key, scope)
+    with selectors.memoised():  # the population and actives read once for every metric
+        measured = [
+            (metric, measure(metric.key, scope))
+            for metric in all_metrics()
+            if metric.key.startswith("adoption.")
+        ]
+    for metric, m in measured:
         out.append(
             {
                 "key": m.key,
