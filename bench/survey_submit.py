@@ -4,20 +4,23 @@
 
 Builds a throwaway installation (SQLite in a temporary folder, or the PostgreSQL of DATABASE_URL
 if set), an anonymous NPS + CSAT survey sent to --people invitees (personal links generated
-here), starts `onramp serve --workers N`, and runs two phases with the same clients:
+here), starts the gunicorn command of `onramp serve --workers N` twice (Onramp, and a bare
+Django app behind the same settings and middleware, bench/support/bare_urls.py) and measures two
+phases with the same clients:
 
 1. submissions: each client takes fresh personal links and POSTs a complete answer to each
    (/s/<token>/), counting an answer accepted when the thank-you page comes back;
-2. the baseline: the same clients POST the same form to a bare Django view (csrf-protected, same
-   settings and middleware, same gunicorn command, bench/support/bare_urls.py).
+2. the baseline: the same clients POST the same form to the bare, csrf-protected view.
 
-Each phase is preceded by a 3 s warm-up under the same load, not counted (the workers import
-the URLconf and fill their per-process caches), so that both measure the steady state. Prints
-both throughputs, the CPU time the server processes spent per request, their ratio (target:
-submissions at least half the bare view), errors (must be 0) and checks that every accepted
-answer is stored (responses in the database equal accepted submissions). `--profile DIR` runs
-the workers under cProfile (bench/support/profiled_wsgi.py). Bounded in time and requests; contacts 127.0.0.1 only. Exit 1 on an
-error or a lost answer.
+Each is first warmed up for 3 s under the same load, not counted (every worker imports its
+URLconf and fills its per-process caches). The measured time then alternates between the two
+in slices of about 10 s (submissions, bare, bare, submissions, ...), so that both see the same
+machine when other work comes and goes on it. Prints both throughputs, the CPU time the server
+processes spent per request, their ratio (target: submissions at least half the bare view),
+errors (must be 0) and checks that every accepted answer is stored (responses in the database
+equal accepted submissions). `--profile DIR` runs the workers under cProfile
+(bench/support/profiled_wsgi.py). Bounded in time and requests; contacts 127.0.0.1 only. Exit 1
+on an error or a lost answer.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ HOST = "127.0.0.1"
 # Seconds of the same load before each measured phase, not counted: every worker has imported
 # the URLconf and computed its per-process caches (the survey's shape) when measuring starts.
 WARM_UP = 3.0
+# Seconds of each measured slice: the two phases take turns (see main).
+SLICE = 10.0
 ONRAMP = [sys.executable, "-m", "onramp"]
 
 SETUP = r"""
@@ -145,6 +150,13 @@ class Phase:
         self.errors: dict[str, int] = {}
         self.latencies: list[float] = []
         self.server_cpu = 0.0
+
+    def add(self, other: Phase) -> None:
+        self.ok += other.ok
+        self.latencies += other.latencies
+        self.server_cpu += other.server_cpu
+        for what, count in other.errors.items():
+            self.errors[what] = self.errors.get(what, 0) + count
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -268,21 +280,56 @@ def main() -> int:
             iter([f"/s/{t}/" for t in tokens[i :: args.clients]]) for i in range(args.clients)
         ]
 
-        port = free_port()
         from onramp.core.management.commands.serve import gunicorn_argv  # noqa: PLC0415
 
         run([*ONRAMP, "collectstatic", "--noinput", "-v0"], env)
-        argv = gunicorn_argv(
-            bind=f"{HOST}:{port}", workers=args.workers, timeout=60, access_log=False
-        )
-        if args.profile:
-            argv[-1] = "bench.support.profiled_wsgi:application"
-        server = start(argv, env, port)
+        servers: dict[str, tuple[subprocess.Popen, int]] = {}
         try:
-            warm = drive(server, port, per_client, fields, b"Thank you", WARM_UP)[0]
-            survey, survey_time = drive(server, port, per_client, fields, b"Thank you", duration)
+            for name, app in (
+                ("survey", "onramp.wsgi:application"),
+                ("bare", "bench.support.bare_wsgi:application"),
+            ):
+                port = free_port()
+                argv = gunicorn_argv(
+                    bind=f"{HOST}:{port}", workers=args.workers, timeout=60, access_log=False
+                )
+                argv[-1] = "bench.support.profiled_wsgi:application" if args.profile else app
+                profile_env = {"BENCH_PROFILE_APP": "bare"} if name == "bare" else {}
+                servers[name] = (start(argv, {**env, **profile_env}, port), port)
+            bare_paths = [iter(["/bare/"] * args.people) for _ in range(args.clients)]
+            phases = {
+                "survey": (per_client, b"Thank you"),
+                "bare": (bare_paths, b"ok"),
+            }
+
+            def slice_of(name: str, seconds: float) -> tuple[Phase, float]:
+                server, port = servers[name]
+                paths, expect = phases[name]
+                return drive(server, port, paths, fields, expect, seconds)
+
+            warm = {name: slice_of(name, WARM_UP)[0] for name in phases}
+            for name, got in warm.items():
+                print(f"  warm-up {name:<6} {got.ok / WARM_UP:7.1f}/s", flush=True)
+            # The measured time alternates between the two in slices, in the order ABBA BA...,
+            # so that both see the same machine when other work comes and goes on it.
+            slices = max(1, round(duration / SLICE))
+            totals = {name: (Phase(), 0.0) for name in phases}
+            for i in range(slices):
+                for name in ("survey", "bare") if i % 2 == 0 else ("bare", "survey"):
+                    got, seconds = slice_of(name, duration / slices)
+                    print(
+                        f"  slice {i + 1}/{slices} {name:<6} {got.ok / seconds:7.1f}/s  "
+                        f"server CPU {cpu_ms(got):5.2f} ms/request  "
+                        f"load {os.getloadavg()[0]:.2f}",
+                        flush=True,
+                    )
+                    total, elapsed = totals[name]
+                    total.add(got)
+                    totals[name] = (total, elapsed + seconds)
         finally:
-            stop(server)
+            for server, _ in servers.values():
+                stop(server)
+        (survey, survey_time), (bare, bare_time) = totals["survey"], totals["bare"]
         stored = int(
             run(
                 [
@@ -297,25 +344,11 @@ def main() -> int:
             .splitlines()[-1]
         )
 
-        port = free_port()
-        argv = gunicorn_argv(
-            bind=f"{HOST}:{port}", workers=args.workers, timeout=60, access_log=False
-        )
-        argv[-1] = "bench.support.bare_wsgi:application"
-        if args.profile:
-            argv[-1] = "bench.support.profiled_wsgi:application"
-        server = start(argv, {**env, "BENCH_PROFILE_APP": "bare"}, port)
-        try:
-            bare_paths = [iter(["/bare/"] * args.people) for _ in range(args.clients)]
-            bare_warm = drive(server, port, bare_paths, fields, b"ok", WARM_UP)[0]
-            bare, bare_time = drive(server, port, bare_paths, fields, b"ok", duration)
-        finally:
-            stop(server)
-
     s_rate, b_rate = survey.ok / survey_time, bare.ok / bare_time
     ratio = s_rate / b_rate if b_rate else float("nan")
     print(
-        f"\nSurvey submissions, {args.clients} clients, {duration:.0f} s, gunicorn --workers {args.workers}"
+        f"\nSurvey submissions, {args.clients} clients, {duration:.0f} s each in slices of "
+        f"{duration / max(1, round(duration / SLICE)):.0f} s, gunicorn --workers {args.workers}"
     )
     print(
         f"  submissions  {survey.ok:>8,}  {s_rate:8.1f}/s   p50 {pct(survey.latencies, 0.5):6.1f} ms  p99 {pct(survey.latencies, 0.99):6.1f} ms  errors {sum(survey.errors.values())} {survey.errors or ''}"
@@ -328,16 +361,16 @@ def main() -> int:
         "request (gunicorn master and workers, user + system)"
     )
     print(f"  ratio        {ratio:.2f} (target >= 0.50)")
-    accepted = warm.ok + survey.ok
+    accepted = warm["survey"].ok + survey.ok
     print(
         f"  stored       {stored:,} responses for {accepted:,} accepted submissions "
-        f"({warm.ok:,} of them in the {WARM_UP:.0f} s warm-up)"
+        f"({warm['survey'].ok:,} of them in the {WARM_UP:.0f} s warm-up)"
     )
     result = {
         "submissions_per_s": round(s_rate, 1),
         "bare_per_s": round(b_rate, 1),
         "ratio": round(ratio, 2),
-        "errors": sum(sum(p.errors.values()) for p in (warm, survey, bare_warm, bare)),
+        "errors": sum(sum(p.errors.values()) for p in (*warm.values(), survey, bare)),
         "accepted": accepted,
         "stored": stored,
         "server_cpu_ms_per_submission": round(cpu_ms(survey), 2),
