@@ -22,7 +22,7 @@ def test_an_admin_creates_a_service_and_sees_its_page(live_server, login, admin_
     page.get_by_label("Category").fill("Portfolio management")
     page.get_by_label("Summary").fill("Score and rank proposals the same way across divisions.")
     page.get_by_label("Value proposition").fill("Fund the work that matters most, visibly.")
-    page.get_by_label("Owner").select_option(label=owner.username)
+    page.get_by_label("Owner").select_option(label=f"{owner.get_full_name()} ({owner.username})")
     page.get_by_label("Adoption target (%)").fill("85")
     page.get_by_role("button", name="Create service").click()
     page.wait_for_url(f"{live_server.url}/services/portfolio-prioritisation/")
