@@ -155,3 +155,14 @@ def test_the_public_pages_show_no_navigation_nor_account(client_for, admin_user,
     page = signed_in.get(f"/s/{links['S1-4']}/").content.decode()
     assert "Risk Framework" in page
     assert 'id="sidebar"' not in page and "Sign out" not in page
+
+
+def test_the_thank_you_page_follows_a_renamed_service(client, open_survey, links):
+    from onramp.catalog.services import service_update
+
+    answers = answers_for(open_survey, nps=9, csat=4)
+    first = client.post(f"/s/{links['S1-5']}/", answers).content.decode()
+    assert "Your answers about Risk Framework are recorded" in first
+    service_update(service=open_survey.service, name="Risk Register")
+    second = client.post(f"/s/{links['S1-6']}/", answers).content.decode()
+    assert "Your answers about Risk Register are recorded" in second
