@@ -18,6 +18,7 @@ import io
 import os
 import pstats
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -172,6 +173,8 @@ def main() -> int:
         print("profiled ms per request: submission - bare, by function (cumulative)")
         for diff, (file, line, name) in rows[: args.compare]:
             print(f"{diff * 1000:8.3f}  {file[-60:]}:{line}({name})")
+    connection.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
