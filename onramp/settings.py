@@ -259,7 +259,13 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "onramp_cache"}
         if _cache == "database"
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # 20,000 entries (Django's default is 300): rate-limit counters, one per survey link
+        # and address, would otherwise fill it, and every later write would cull a third of
+        # it (survey shapes and rendered pages included).
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     )
 }
 
