@@ -16,6 +16,19 @@ from django.test import Client, RequestFactory
 from conftest import PASSWORD
 from onramp.core.security import Rate, client_ip, rate_limit_hit, rate_limited
 
+
+@pytest.fixture(autouse=True)
+def _clock_inside_one_window(monkeypatch):
+    """Rate limits count in fixed windows (per minute, per hour): a test whose requests
+    straddled a window's end saw its counter start again. The limiter's clock is held at the
+    middle of a day, so every window of these tests is the same throughout."""
+    import types
+
+    import onramp.core.security as security
+
+    monkeypatch.setattr(security, "time", types.SimpleNamespace(time=lambda: 1_800_043_200.0))
+
+
 pytestmark = pytest.mark.django_db
 
 
