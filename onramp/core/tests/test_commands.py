@@ -237,3 +237,33 @@ def test_run_leaves_a_database_that_has_users_as_it_is(owner):
 
     assert list(User.objects.values_list("username", flat=True)) == [owner.username]
     assert not OrgUnit.objects.exists()
+
+
+def test_serve_gives_several_workers_one_emptied_metrics_folder(settings, tmp_path, monkeypatch):
+    from onramp.core.management.commands.serve import metrics_dir_prepare
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset, and restored after the test
+    settings.VAR_DIR = tmp_path
+    settings.ONRAMP = {**settings.ONRAMP, "METRICS": True}
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "counter_123.db").write_bytes(b"an earlier run")
+
+    folder = metrics_dir_prepare(workers=2)
+
+    assert folder == tmp_path / "metrics"
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
+    assert not list(folder.glob("*.db"))  # figures of the earlier run are not added in
+
+
+def test_serve_leaves_metrics_alone_when_they_are_off_or_one_process_serves(
+    settings, tmp_path, monkeypatch
+):
+    from onramp.core.management.commands.serve import metrics_dir_prepare
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset, and restored after the test
+    settings.VAR_DIR = tmp_path
+    settings.ONRAMP = {**settings.ONRAMP, "METRICS": False}
+    assert metrics_dir_prepare(workers=4) is None
+    settings.ONRAMP = {**settings.ONRAMP, "METRICS": True}
+    assert metrics_dir_prepare(workers=1) is None
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == ""

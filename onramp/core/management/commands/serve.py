@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as CollectStaticCommand,
 )
@@ -39,6 +41,24 @@ def parse_bind(value: str) -> tuple[str, int]:
             f"--bind {value!r} is not HOST:PORT: write it like 127.0.0.1:8000 or 0.0.0.0:80."
         )
     return host.strip("[]"), int(port)
+
+
+def metrics_dir_prepare(*, workers: int) -> Path | None:
+    """With /metrics on (ONRAMP_METRICS) and several worker processes, prometheus_client must
+    keep its counters in files the processes share, or each scrape shows one worker's requests
+    only. Use PROMETHEUS_MULTIPROC_DIR if set, else <var>/metrics; empty it (figures of an
+    earlier run would be added in) and pass it on to gunicorn through the environment."""
+    if not settings.ONRAMP.get("METRICS"):
+        return None
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if not configured and workers < 2:
+        return None
+    folder = Path(configured) if configured else Path(settings.VAR_DIR) / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def gunicorn_argv(
@@ -111,6 +131,7 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1.")
         if not options["no_collectstatic"]:
             collect_static(verbosity=max(0, options["verbosity"] - 1))
+        metrics_dir_prepare(workers=options["workers"])
         argv = gunicorn_argv(
             bind=options["bind"],
             workers=options["workers"],
