@@ -381,6 +381,16 @@ def _version(service: Service, value: str | None) -> ServiceVersion | None:
     return version
 
 
+def _service_wave(service: Service, pk: int | None) -> Wave | None:
+    """A wave of any rollout of the service (where a lesson was applied), or None."""
+    if pk is None:
+        return None
+    wave = Wave.objects.filter(pk=pk, rollout__service=service).first()
+    if wave is None:
+        raise ValidationError({"applied_in_wave": [f"Wave {pk} is not a wave of {service}."]})
+    return wave
+
+
 def _wave_of(rollout: Rollout, pk: int | None, field: str = "wave") -> Wave | None:
     if pk is None:
         return None
@@ -634,19 +644,7 @@ def lesson_create(request: HttpRequest, pk: int, payload: LessonIn) -> Status:
     wave = get_object_or_404(Wave.objects.select_related("rollout__service"), pk=pk)
     rollout = _rollout(request, wave.rollout_id, edit=True)
     data = payload.dict()
-    applied_wave = None
-    if data["applied_in_wave"] is not None:
-        applied_wave = Wave.objects.filter(
-            pk=data["applied_in_wave"], rollout__service=rollout.service
-        ).first()
-        if applied_wave is None:
-            raise ValidationError(
-                {
-                    "applied_in_wave": [
-                        f"Wave {data['applied_in_wave']} is not a wave of {rollout.service}."
-                    ]
-                }
-            )
+    applied_wave = _service_wave(rollout.service, data["applied_in_wave"])
     lesson = services.lesson_create(
         wave=wave,
         what_happened=data["what_happened"],
@@ -668,19 +666,7 @@ def lesson_apply(request: HttpRequest, pk: int, payload: LessonPatch) -> Lesson:
     fields = payload.dict(exclude_unset=True)
     wave = lesson.applied_in_wave
     if "applied_in_wave" in fields:
-        wave = None
-        if fields["applied_in_wave"] is not None:
-            wave = Wave.objects.filter(
-                pk=fields["applied_in_wave"], rollout__service=rollout.service
-            ).first()
-            if wave is None:
-                raise ValidationError(
-                    {
-                        "applied_in_wave": [
-                            f"Wave {fields['applied_in_wave']} is not a wave of {rollout.service}."
-                        ]
-                    }
-                )
+        wave = _service_wave(rollout.service, fields["applied_in_wave"])
     version = lesson.applied_in_version
     if "applied_in_version" in fields:
         version = _version(rollout.service, fields["applied_in_version"])

@@ -183,31 +183,6 @@ class DecisionForm(forms.Form):
     )
 
 
-class LessonForm(forms.Form):
-    what_happened = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    category = forms.ChoiceField(choices=LessonCategory.choices)
-    what_to_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    applied_in_wave = forms.ModelChoiceField(
-        queryset=Wave.objects.none(), required=False, help_text="A later wave that applied it."
-    )
-    applied_in_version = forms.ModelChoiceField(
-        queryset=ServiceVersion.objects.none(),
-        required=False,
-        help_text="A service version that applied it.",
-    )
-
-    def __init__(self, *args: Any, wave: Wave, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        service = wave.rollout.service
-        self.fields["applied_in_wave"].queryset = (
-            Wave.objects.filter(rollout__service=service)
-            .exclude(pk=wave.pk)
-            .select_related("rollout")
-            .order_by("rollout_id", "order")
-        )
-        self.fields["applied_in_version"].queryset = ServiceVersion.objects.filter(service=service)
-
-
 class LessonApplyForm(forms.Form):
     applied_in_wave = forms.ModelChoiceField(
         queryset=Wave.objects.none(), required=False, help_text="A later wave that applied it."
@@ -228,6 +203,13 @@ class LessonApplyForm(forms.Form):
             .order_by("rollout_id", "order")
         )
         self.fields["applied_in_version"].queryset = ServiceVersion.objects.filter(service=service)
+
+
+class LessonForm(LessonApplyForm):
+    what_happened = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    category = forms.ChoiceField(choices=LessonCategory.choices)
+    what_to_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    field_order = ["what_happened", "category", "what_to_change"]
 
 
 WAVE_KINDS = WaveKind.choices

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -769,18 +770,11 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Prog
 
 
 def _column_list(values: Any) -> list:
-    """A NumPy column as Python values: NULLs (masked) as None, dates as ISO text (formatted
-    by NumPy: DuckDB's strftime cost more than the sort)."""
-    import numpy as np
-
+    """A NumPy column as Python values, dates as ISO text (formatted by NumPy: DuckDB's
+    strftime cost more than the sort). The columns written are never NULL."""
     if values.dtype.kind == "M":
         return np.datetime_as_string(values, unit="D").tolist()
-    if isinstance(values, np.ma.MaskedArray):
-        return [
-            None if m else v
-            for v, m in zip(values.data.tolist(), values.mask.tolist(), strict=True)
-        ]
-    return values.tolist()
+    return np.ma.getdata(values).tolist()
 
 
 @contextlib.contextmanager
