@@ -375,9 +375,14 @@ def _forecast(
     rollout: Rollout, waves: list[Wave], counts: Counts, units: set[int], pop: int
 ) -> Forecast:
     live = [w for w in waves if counts.weeks and w.go_live_date <= counts.weeks[-1]]
-    if not live or not pop:
+    if not live:  # then no wave's population counts yet either
+        return Forecast(
+            "needs_data",
+            "Needs more data: no usage has been imported from after a wave's go-live yet.",
+        )
+    if not pop:
         return adoption_forecast(
-            [], start=dt.date.today(), population=pop, target_pct=0, target_date=None
+            [], start=dt.date.today(), population=0, target_pct=0, target_date=None
         )
     first = min(w.go_live_date for w in live)
     start = max(0, _week_of(counts, first) or 0)

@@ -140,6 +140,20 @@ class Forecast:
     high: list[float] = field(default_factory=list)
     reach_date: dt.date | None = None
 
+    @property
+    def label(self) -> str:
+        """The status as a person reads it ("Needs data", "On track", ...)."""
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+STATUS_LABELS = {
+    "needs_data": "Needs data",
+    "on_track": "On track",
+    "late": "Late",
+    "unreachable": "Will not reach",
+    "reached": "Reached",
+}
+
 
 def adoption_forecast(
     weekly: Sequence[float],

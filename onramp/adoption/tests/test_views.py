@@ -171,3 +171,23 @@ def test_the_rule_form_saves_k_and_w(client_for, other_owner, other_service):
 def test_the_index_lists_services_with_their_rate(client_for, viewer, adopted):
     html = client_for(viewer).get(reverse("adoption:index")).content.decode()
     assert adopted.name in html and "Active: a person" in html
+
+
+def test_a_rollout_whose_waves_have_not_gone_live_in_the_usage_says_why_there_is_no_forecast(
+    client_for, viewer, small_org, other_service
+):
+    rollout = rollout_create(service=other_service, name="Later", units=[small_org["ops"]])
+    wave_create(
+        rollout=rollout,
+        name="Pilot",
+        units=[small_org["delivery"]],
+        start_date=D(2030, 1, 1),
+        go_live_date=D(2030, 1, 7),
+        end_date=D(2030, 3, 1),
+        accept_over_capacity=True,
+    )
+    text = client_for(viewer).get(reverse("adoption:service", args=[other_service.slug]))
+    text = text.content.decode()
+    assert "Needs data</span>" in text  # the status as words, not "Needsdata"
+    assert "no usage has been imported from after a wave" in text
+    assert "no target population" not in text
