@@ -14,6 +14,7 @@ from onramp.adoption import engine
 from onramp.adoption.models import AdopterState, DailyActivity, UnitWeek
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
+from onramp.core.bulk import flat, insert_rows
 from onramp.org.models import Person, Project
 
 STICKY_DAYS = 28
@@ -214,21 +215,27 @@ def rollup_compute(service_pk: int, activity: Activity, directory: Directory) ->
 
 
 def rollup_write(service: Service, rollup: Rollup) -> None:
-    """Replace the service's AdopterState and UnitWeek rows (plain executemany: tens of
-    thousands of rows, several times faster than model instances)."""
+    """Replace the service's AdopterState and UnitWeek rows (multi-row INSERTs: tens of
+    thousands of rows, many times faster than model instances)."""
     _delete_where(AdopterState, service)
     _delete_where(UnitWeek, service)
     kind_field = _adopter_column(service)
     with connection.cursor() as cursor:
-        cursor.executemany(
+        insert_rows(
+            cursor,
             f"INSERT INTO {AdopterState._meta.db_table} (service_id, {kind_field}, unit_id, "  # noqa: S608
-            "first_day, adopted_on, last_day) VALUES (%s, %s, %s, %s, %s, %s)",
-            rollup.states,
+            "first_day, adopted_on, last_day) VALUES ",
+            "(%s, %s, %s, %s, %s, %s)",
+            flat(rollup.states),
+            width=6,
         )
-        cursor.executemany(
+        insert_rows(
+            cursor,
             f"INSERT INTO {UnitWeek._meta.db_table} (service_id, unit_id, week_end, active, "  # noqa: S608
-            "ever, dau_mean, mau) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            rollup.weeks,
+            "ever, dau_mean, mau) VALUES ",
+            "(%s, %s, %s, %s, %s, %s, %s)",
+            flat(rollup.weeks),
+            width=7,
         )
 
 
