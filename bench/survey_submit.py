@@ -16,7 +16,8 @@ Each is first warmed up for 3 s under the same load, not counted (every worker i
 URLconf and fills its per-process caches). The measured time then alternates between the two
 in slices of about 10 s (submissions, bare, bare, submissions, ...), so that both see the same
 machine when other work comes and goes on it. Prints both throughputs, the CPU time the server
-processes spent per request, their ratio (target: submissions at least half the bare view),
+processes and the client threads spent per request, the share of the machine's CPU left idle
+(waits: locks, I/O), their ratio (target: submissions at least half the bare view),
 errors (must be 0) and checks that every accepted answer is stored (responses in the database
 equal accepted submissions). `--profile DIR` runs the workers under cProfile
 (bench/support/profiled_wsgi.py). Bounded in time and requests; contacts 127.0.0.1 only. Exit 1
@@ -132,6 +133,12 @@ def group_cpu(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(idle, total) clock ticks of all CPUs so far (/proc/stat): idle includes I/O wait."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return values[3] + values[4], sum(values[:8])
+
+
 def csrf_cookie(port: int) -> str:
     c = http.client.HTTPConnection(HOST, port, timeout=10)
     c.request("GET", "/login/")
@@ -150,11 +157,21 @@ class Phase:
         self.errors: dict[str, int] = {}
         self.latencies: list[float] = []
         self.server_cpu = 0.0
+        self.client_cpu = 0.0
+        self.idle_ticks = 0
+        self.total_ticks = 0
+
+    def idle(self) -> float:
+        """The share of the machine's CPU time left idle (or waiting for I/O) meanwhile."""
+        return self.idle_ticks / self.total_ticks if self.total_ticks else float("nan")
 
     def add(self, other: Phase) -> None:
         self.ok += other.ok
         self.latencies += other.latencies
         self.server_cpu += other.server_cpu
+        self.client_cpu += other.client_cpu
+        self.idle_ticks += other.idle_ticks
+        self.total_ticks += other.total_ticks
         for what, count in other.errors.items():
             self.errors[what] = self.errors.get(what, 0) + count
 
@@ -209,6 +226,8 @@ def drive(
     cookie = csrf_cookie(port)
     phase = Phase()
     cpu0 = group_cpu(server.pid)
+    idle0, total0 = machine_ticks()
+    client0 = time.process_time()
     deadline = time.time() + duration
     threads = [
         threading.Thread(target=client, args=(port, paths, fields, cookie, expect, deadline, phase))
@@ -221,6 +240,9 @@ def drive(
         t.join()
     elapsed = time.perf_counter() - t0
     phase.server_cpu = group_cpu(server.pid) - cpu0
+    phase.client_cpu = time.process_time() - client0
+    idle1, total1 = machine_ticks()
+    phase.idle_ticks, phase.total_ticks = idle1 - idle0, total1 - total0
     return phase, elapsed
 
 
@@ -233,6 +255,10 @@ def pct(values: list[float], q: float) -> float:
 
 def cpu_ms(phase: Phase) -> float:
     return phase.server_cpu / phase.ok * 1000 if phase.ok else float("nan")
+
+
+def client_ms(phase: Phase) -> float:
+    return phase.client_cpu / phase.ok * 1000 if phase.ok else float("nan")
 
 
 def main() -> int:
@@ -320,7 +346,7 @@ def main() -> int:
                     print(
                         f"  slice {i + 1}/{slices} {name:<6} {got.ok / seconds:7.1f}/s  "
                         f"server CPU {cpu_ms(got):5.2f} ms/request  "
-                        f"load {os.getloadavg()[0]:.2f}",
+                        f"idle {got.idle():4.0%}  load {os.getloadavg()[0]:.2f}",
                         flush=True,
                     )
                     total, elapsed = totals[name]
@@ -360,6 +386,14 @@ def main() -> int:
         f"  server CPU   {cpu_ms(survey):.2f} ms per submission, {cpu_ms(bare):.2f} ms per bare "
         "request (gunicorn master and workers, user + system)"
     )
+    print(
+        f"  client CPU   {client_ms(survey):.2f} ms per submission, {client_ms(bare):.2f} ms per bare "
+        "request (this process's client threads)"
+    )
+    print(
+        f"  idle CPU     {survey.idle():.0%} of the machine during submissions, "
+        f"{bare.idle():.0%} during the bare view (idle or waiting for I/O)"
+    )
     print(f"  ratio        {ratio:.2f} (target >= 0.50)")
     accepted = warm["survey"].ok + survey.ok
     print(
@@ -375,6 +409,10 @@ def main() -> int:
         "stored": stored,
         "server_cpu_ms_per_submission": round(cpu_ms(survey), 2),
         "server_cpu_ms_per_bare": round(cpu_ms(bare), 2),
+        "client_cpu_ms_per_submission": round(client_ms(survey), 2),
+        "client_cpu_ms_per_bare": round(client_ms(bare), 2),
+        "idle_submissions": round(survey.idle(), 3),
+        "idle_bare": round(bare.idle(), 3),
         "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from onramp.catalog.models import Service
 from onramp.core.chat import personal_chat_channels
@@ -116,6 +117,15 @@ def survey_update(*, survey: Survey, **fields: Any) -> Survey:
     return survey
 
 
+def _touch(survey: Survey) -> None:
+    """Mark the survey changed when its questions change: the public response page keeps a
+    survey's questions per process for as long as the survey's row is unchanged
+    (responding.survey_questions). A plain UPDATE: the question's own change is what the audit
+    trail records."""
+    survey.updated_at = timezone.now()
+    Survey.objects.filter(pk=survey.pk).update(updated_at=survey.updated_at)
+
+
 def _next_order(survey: Survey) -> int:
     return (survey.questions.aggregate(m=Max("order"))["m"] or 0) + 1
 
@@ -162,6 +172,7 @@ def instrument_add(*, survey: Survey, key: str) -> list[Question]:
         question.full_clean()
         question.save()
         created.append(question)
+    _touch(survey)
     return created
 
 
@@ -218,6 +229,7 @@ def question_add(
     )
     question.full_clean()
     question.save()
+    _touch(survey)
     return question
 
 
@@ -225,6 +237,7 @@ def question_add(
 def question_delete(*, question: Question) -> None:
     _editable(question.survey)
     question.delete()
+    _touch(question.survey)
 
 
 @transaction.atomic
@@ -239,6 +252,7 @@ def question_move(*, question: Question, direction: int) -> None:
     for order, q in enumerate(siblings, start=1):
         if q.order != order:
             Question.objects.filter(pk=q.pk).update(order=order)
+    _touch(question.survey)
 
 
 @transaction.atomic
@@ -252,6 +266,7 @@ def questions_copy(*, source: Survey, target: Survey) -> list[Question]:
         q.save()
         mapping[old_pk] = q.pk
         copies.append(q)
+    _touch(target)
     return copies
 
 
@@ -261,8 +276,6 @@ def survey_open(*, survey: Survey, today: dt.date | None = None) -> Survey:
         raise SurveyError("Add at least one question before opening the survey.")
     survey.status = SurveyStatus.OPEN
     if survey.opens_on is None:
-        from django.utils import timezone
-
         survey.opens_on = today or timezone.localdate()
         survey.period_start = survey.period_start or survey.opens_on
     survey.full_clean()

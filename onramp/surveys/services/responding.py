@@ -16,6 +16,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 from onramp.catalog.models import Service
+from onramp.core.models import User
 from onramp.core.outbox import chat_channels, outbox_enqueue
 from onramp.org.models import OrgUnit, Person
 from onramp.surveys.models import (
@@ -140,6 +141,42 @@ def _questions_query(db: str) -> tuple[str, _Columns]:
     return sql, columns
 
 
+@dataclass
+class _CachedSurvey:
+    """A survey and its service as built from a link's row, with the survey's questions once
+    read: shared by the requests of one process while that row's survey and service columns are
+    the same (`key`). Shared, so never changed by a request."""
+
+    key: tuple[Any, ...]
+    survey: Survey
+    questions: list[Question] | None = None
+
+
+# Per process, by survey id. Every link's query reads the survey's and service's columns anyway,
+# so a cached survey is used only while they are all unchanged: any edit of the survey (its
+# status, dates, title...) or of its service's name makes a new entry, in every process, on its
+# next request. Questions are not in that row: the services that change them touch the
+# survey's `updated_at` (building.py, `_touch`), which is.
+_SURVEYS: dict[int, _CachedSurvey] = {}
+_SURVEYS_MAX = 256
+
+
+def _survey_of(values: tuple[Any, ...], db: str) -> Survey:
+    """The survey (with its service) of the link's row slice `values` (survey then service
+    columns, raw): the cached one while those columns are unchanged, else built from them."""
+    cached = _SURVEYS.get(values[0])
+    if cached is not None and cached.key == values:
+        return cached.survey
+    _, survey_columns, service_columns, _, _ = _link_query(db)[1]
+    split = len(survey_columns.attnames)
+    survey = survey_columns.build(values[:split], db)
+    survey.service = service_columns.build(values[split:], db)
+    if len(_SURVEYS) >= _SURVEYS_MAX:
+        _SURVEYS.clear()
+    _SURVEYS[survey.pk] = _CachedSurvey(values, survey)
+    return survey
+
+
 def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitation:
     """The open, unanswered invitation behind a raw token, or InvalidToken. Its survey (with
     the service) and its person (with the unit) come in the same query."""
@@ -152,14 +189,14 @@ def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitatio
         row = cursor.fetchone()
     if row is None:
         raise InvalidToken
-    objects, start = [], 0
-    for c in columns:
-        end = start + len(c.attnames)
-        objects.append(None if row[start] is None else c.build(row[start:end], db))
-        start = end
-    invitation, survey, service, person, unit = objects
+    invitation_columns, survey_columns, service_columns, person_columns, unit_columns = columns
+    survey_at = len(invitation_columns.attnames)
+    person_at = survey_at + len(survey_columns.attnames) + len(service_columns.attnames)
+    unit_at = person_at + len(person_columns.attnames)
+    invitation = invitation_columns.build(row[:survey_at], db)
     if invitation.responded:
         raise InvalidToken
+    survey = _survey_of(tuple(row[survey_at:person_at]), db)
     today = today or timezone.localdate()
     if survey.status != SurveyStatus.OPEN:
         raise InvalidToken
@@ -167,17 +204,19 @@ def invitation_for_token(raw: str, *, today: dt.date | None = None) -> Invitatio
         survey.closes_on and today > survey.closes_on
     ):
         raise InvalidToken
-    survey.service = service
-    person.unit = unit
+    person = person_columns.build(row[person_at:unit_at], db)
+    person.unit = None if row[unit_at] is None else unit_columns.build(row[unit_at:], db)
     invitation.survey, invitation.person = survey, person
     return invitation
 
 
 def survey_questions(survey: Survey) -> list[Question]:
-    """The survey's questions in order (one plain query). Read afresh on every request rather
-    than cached: editing them does not touch the survey's updated_at, and the embedded cache
-    lives in each process, so a cached copy could not be dropped in every process when they
-    change; the read costs about 0.2 ms."""
+    """The survey's questions in order. Read once per process for a survey that came with a
+    link (invitation_for_token) and kept with it until the survey changes (the services that
+    change questions touch it); otherwise one plain query."""
+    cached = _SURVEYS.get(survey.pk)
+    if cached is not None and cached.survey is survey and cached.questions is not None:
+        return list(cached.questions)
     db = router.db_for_read(Question)
     sql, columns = _questions_query(db)
     with connections[db].cursor() as cursor:
@@ -186,7 +225,9 @@ def survey_questions(survey: Survey) -> list[Question]:
     questions = [columns.build(row, db) for row in rows]
     for q in questions:
         q.survey = survey
-    return questions
+    if cached is not None and cached.survey is survey:
+        cached.questions = questions
+    return list(questions)
 
 
 def visible_questions(survey: Survey, scores: dict[int, int | None]) -> list[Question]:
@@ -470,9 +511,11 @@ def _notify_detractor(
 
     nps_ids = set(survey.questions.filter(kind=QuestionKind.NPS).values_list("id", flat=True))
     scores = [v["score"] for qid, v in cleaned.items() if qid in nps_ids and v["score"] is not None]
-    owner = survey.service.owner
-    if not scores or min(scores) > 6 or owner is None:
+    if not scores or min(scores) > 6 or survey.service.owner_id is None:
         return
+    # Read here, not through survey.service: that service may be the one shared by the
+    # process's requests (invitation_for_token), which must not keep a user's details.
+    owner = User.objects.get(pk=survey.service.owner_id)
     personal = [(c, owner.email) for c in ("email", *personal_chat_channels())]
     channels = (personal if owner.email else []) + [(c, c) for c in chat_channels()]
     key = f"detractor:{response.pk}"

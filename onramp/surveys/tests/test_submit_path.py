@@ -30,16 +30,22 @@ def statements(ctx: CaptureQueriesContext) -> list[str]:
 
 
 @pytest.fixture
-def open_survey(make_survey):
+def open_now(make_survey):
+    """open_now(**settings): a survey open today, whatever the tests' fixed date."""
     from onramp.surveys.services import survey_open
 
-    today = timezone.localdate()
-    survey = make_survey(
-        anonymity="anonymous",
-        opens_on=today - dt.timedelta(days=1),
-        closes_on=today + dt.timedelta(days=5),
-    )
-    return survey_open(survey=survey)
+    def make(**kwargs):
+        today = timezone.localdate()
+        kwargs.setdefault("opens_on", today - dt.timedelta(days=1))
+        kwargs.setdefault("closes_on", today + dt.timedelta(days=5))
+        return survey_open(survey=make_survey(**kwargs))
+
+    return make
+
+
+@pytest.fixture
+def open_survey(open_now):
+    return open_now(anonymity="anonymous")
 
 
 @pytest.fixture
@@ -48,21 +54,79 @@ def links(big_org, open_survey, invite):
     return invite(open_survey, list(big_org["people"].values()), today=timezone.localdate())
 
 
-def test_a_submission_runs_five_statements_and_the_page_two(client, open_survey, links):
+def test_a_submission_runs_four_statements_and_the_page_one(client, open_survey, links):
     answers = answers_for(open_survey, nps=9, csat=4)
-    client.post(f"/s/{links['S1-0']}/", answers)  # the first one computes the survey's shape
+    # The first one reads the survey's questions and computes its shape, kept by the process.
+    client.post(f"/s/{links['S1-0']}/", answers)
     with CaptureQueriesContext(connection) as page:
         assert client.get(f"/s/{links['S1-1']}/").status_code == 200
     with CaptureQueriesContext(connection) as post:
         response = client.post(f"/s/{links['S1-1']}/", answers)
     assert response.status_code == 200 and b"Thank you" in response.content
-    # The link (with its survey, service, person and unit) and the questions.
-    assert len(statements(page)) == 2, statements(page)
-    # Those two, the conditional UPDATE that claims the link, the response, its answers.
+    # The link, with its survey, service, person and unit.
+    assert len(statements(page)) == 1, statements(page)
+    # That one, the conditional UPDATE that claims the link, the response, its answers.
     run = statements(post)
-    assert len(run) == 5, run
-    assert run[2].startswith("UPDATE") and "responded" in run[2]
-    assert [s.split()[2] for s in run[3:]] == ['"surveys_response"', '"surveys_answer"']
+    assert len(run) == 4, run
+    assert run[1].startswith("UPDATE") and "responded" in run[1]
+    assert [s.split()[2] for s in run[2:]] == ['"surveys_response"', '"surveys_answer"']
+
+
+def test_the_page_follows_questions_added_and_moved_after_it_was_first_shown(
+    client, open_now, big_org, invite
+):
+    from onramp.surveys.services import question_add, question_move
+
+    survey = open_now(anonymity="anonymous", instruments=["nps"])
+    links = invite(survey, list(big_org["people"].values()), today=timezone.localdate())
+    first = client.get(f"/s/{links['S1-0']}/")
+    assert first.status_code == 200
+    assert "What should we change first?" not in first.content.decode()
+    added = question_add(survey=survey, kind="short_text", text="What should we change first?")
+    second = client.get(f"/s/{links['S1-0']}/").content.decode()
+    assert "What should we change first?" in second
+    # The new question is required: a post without it is refused, and stores nothing.
+    refused = client.post(f"/s/{links['S1-0']}/", answers_for(survey, nps=9))
+    assert refused.status_code == 400 and not Response.objects.exists()
+    question_move(question=added, direction=-1)
+    question_move(question=added, direction=-1)  # first, above the NPS question and its "why"
+    third = client.get(f"/s/{links['S1-0']}/").content.decode()
+    assert third.index("What should we change first?") < third.index("How likely are you")
+
+
+def test_a_survey_closed_behind_the_services_back_refuses_its_links_at_once(
+    client, open_survey, links
+):
+    from onramp.surveys.models import Survey
+
+    answers = answers_for(open_survey, nps=9, csat=4)
+    assert client.post(f"/s/{links['S1-0']}/", answers).status_code == 200
+    # Not through survey_close: the status alone changes, not updated_at.
+    Survey.objects.filter(pk=open_survey.pk).update(status="closed")
+    assert client.get(f"/s/{links['S1-1']}/").status_code == 404
+    assert client.post(f"/s/{links['S1-1']}/", answers).status_code == 404
+    assert Response.objects.count() == 1
+
+
+def test_a_detractor_alert_goes_to_the_owners_current_address(
+    client, open_now, big_org, invite, owner
+):
+    from onramp.core.models import OutboxMessage
+
+    owner.email = "olga@acme.test"
+    owner.save()
+    survey = open_now(anonymity="confidential")
+    links = invite(survey, list(big_org["people"].values()), today=timezone.localdate())
+    client.post(f"/s/{links['S1-0']}/", answers_for(survey, nps=2, csat=1))
+    owner.email = "olga.new@acme.test"  # the service itself is unchanged
+    owner.save()
+    client.post(f"/s/{links['S1-1']}/", answers_for(survey, nps=2, csat=1))
+    recipients = set(
+        OutboxMessage.objects.filter(subject__startswith="Detractor").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert recipients == {"olga@acme.test", "olga.new@acme.test"}
 
 
 def test_a_signed_in_visitor_costs_no_session_or_user_query(
@@ -73,7 +137,7 @@ def test_a_signed_in_visitor_costs_no_session_or_user_query(
     browser.post(f"/s/{links['S1-0']}/", answers)
     with CaptureQueriesContext(connection) as post:
         assert browser.post(f"/s/{links['S1-1']}/", answers).status_code == 200
-    assert len(statements(post)) == 5, statements(post)
+    assert len(statements(post)) == 4, statements(post)
     assert not any("django_session" in s or "core_user" in s for s in statements(post))
 
 
