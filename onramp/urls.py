@@ -10,6 +10,9 @@ from onramp.core import views as core
 from onramp.surveys import public_views as survey_public
 
 urlpatterns = [
+    # Personal survey links: short, and outside the signed-in part of the site. First: every
+    # invitee opens one, often all at once, and no other pattern starts with "s/".
+    path("s/<str:token>/", survey_public.respond, name="survey_respond"),
     path("", core.home, name="home"),
     path("login/", accounts.login_view, name="login"),
     path("accounts/", include("onramp.accounts.urls")),
@@ -26,8 +29,6 @@ urlpatterns = [
     path("training/", include("onramp.enablement.urls")),
     path("adoption/", include("onramp.adoption.urls")),
     path("surveys/", include("onramp.surveys.urls")),
-    # Personal survey links: short, and outside the signed-in part of the site.
-    path("s/<str:token>/", survey_public.respond, name="survey_respond"),
     path("improvement/", include("onramp.improvement.urls")),
     path("reports/", include("onramp.reports.urls")),
     path("activity/", include("onramp.audit.urls")),

@@ -8,6 +8,7 @@ ONRAMP_CACHE=database so that all processes share them (see docs/security.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import math
@@ -79,12 +80,13 @@ def rate_limit_hit(scope: str, ident: str, rate: Rate, *, now: float | None = No
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
     key = f"onramp:rl:{scope}:{digest}:{window}"
     cache = caches[getattr(settings, "ONRAMP_RATE_LIMIT_CACHE", "default")]
-    cache.add(key, 0, timeout=rate.period + 1)
+    # Counting first: an address's window already has its counter after the first request,
+    # and then one cache call is enough.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=rate.period + 1)
-        count = 1
+    except ValueError:  # the window's first request, or its counter expired
+        # add() fails when another request made the counter meanwhile: count on it then.
+        count = 1 if cache.add(key, 1, timeout=rate.period + 1) else cache.incr(key)
     if count <= rate.limit:
         return None
     return max(1, math.ceil((window + 1) * rate.period - now))
@@ -104,11 +106,16 @@ def too_many_requests(request: HttpRequest, retry_after: int, *, api: bool) -> H
     return response
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(items: tuple[tuple[str, str], ...]) -> dict[str, Rate]:
+    return {name: Rate.parse(text, name=f"rate limit {name}") for name, text in items}
+
+
 def _rates() -> dict[str, Rate]:
-    return {
-        name: Rate.parse(text, name=f"rate limit {name}")
-        for name, text in getattr(settings, "ONRAMP_RATE_LIMITS", {}).items()
-    }
+    """settings.ONRAMP_RATE_LIMITS parsed, once per value rather than on every request (the
+    limits are read by the middleware and the public views on each request). Shared: read it
+    only."""
+    return _parsed(tuple(getattr(settings, "ONRAMP_RATE_LIMITS", {}).items()))
 
 
 def rate_limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:

@@ -247,7 +247,10 @@ class Invitation(models.Model):
 class Response(models.Model):
     audit_exclude = True
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    # No index of its own: the (survey, submitted_on) index below leads with it.
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
     # Set only in confidential and identified modes.
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
@@ -288,8 +291,14 @@ class Response(models.Model):
 class Answer(models.Model):
     audit_exclude = True
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # No index of their own: the unique (response, question) and the (question, score)
+    # indexes lead with them, and every answer written updates each index (submissions).
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     score = models.SmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)

@@ -230,3 +230,19 @@ def test_the_thank_you_page_follows_a_renamed_service(client, open_survey, links
     service_update(service=open_survey.service, name="Risk Register")
     second = client.post(f"/s/{links['S1-6']}/", answers).content.decode()
     assert "Your answers about Risk Register are recorded" in second
+
+
+def test_the_rate_limits_are_parsed_once_and_follow_a_changed_setting(settings):
+    from onramp.core.security import Rate, _rates
+
+    settings.ONRAMP_RATE_LIMITS = {"public_form": "60/minute"}
+    assert _rates() is _rates()  # not parsed again on every request
+    settings.ONRAMP_RATE_LIMITS = {"public_form": "5/minute"}
+    assert _rates()["public_form"] == Rate(limit=5, period=60)
+
+
+def test_the_personal_links_are_the_first_url_pattern():
+    from django.urls import get_resolver
+
+    first = get_resolver().url_patterns[0]
+    assert first.name == "survey_respond"
