@@ -16,12 +16,13 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -33,7 +34,7 @@ from onramp.adoption.models import (
 )
 from onramp.adoption.services.rollup import (
     Activity,
-    Directory,
+    OrgIndex,
     activity_concat,
     activity_load,
     rollup_compute,
@@ -43,7 +44,6 @@ from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
 from onramp.core.bulk import flat_columns, insert_rows
 from onramp.core.tabular import ColumnMapping, RowError, TableError
-from onramp.org.models import Person, Project
 
 Progress = Callable[[str, int, int], None]
 
@@ -310,13 +310,22 @@ def usage_ingest(
         con.close()
 
 
+@dataclass(frozen=True)
+class _Events:
+    """The SQL of the file's parsed events, and what is known of it before reading."""
+
+    sql: str
+    counted: bool  # a count column: else every row is one event
+    every_qualifies: bool  # no rule lists actions: every event qualifies
+
+
 def _select(
     path: Path,
     fmt: str,
     mapping: ColumnMapping,
     service: Service | None,
     services: dict[str, Service],
-) -> tuple[str, dict[str, str]]:
+) -> tuple[_Events, dict[str, str]]:
     """The SQL giving one parsed row per event (with a `bad` column naming the first bad field)
     and, per field, the header it reads."""
     f = mapping.fields
@@ -355,7 +364,10 @@ def _select(
             qual_parts.append(f"(sid = {pk} AND action IN ({listed}))")
         else:
             qual_parts.append(f"(sid = {pk})")
-    qualifies = " OR ".join(qual_parts) or "true"
+    # Every event qualifies when no rule lists actions: a constant, which the grouping then
+    # need not sum apart (each aggregate costs DuckDB about a tenth more on a large file).
+    every = all(not actions for actions in rules.values())
+    qualifies = "true" if every else " OR ".join(qual_parts) or "true"
     # Each field parsed once, then checked: the first bad field of a row names its error.
     parsed = (
         f"SELECT {ts} AS t, {key} AS key, {action} AS action, {sid} AS sid, {count_val} AS n, "
@@ -374,7 +386,7 @@ def _select(
         "count": f.get("count") or "count",
         "service": f.get("service") or "service",
     }
-    return sql, where
+    return _Events(sql, counted=bool(f.get("count")), every_qualifies=every), where
 
 
 def _ingest(
@@ -396,8 +408,21 @@ def _ingest(
 ) -> IngestResult:
     progress("Checking", 1, 1)
     progress("Reading and grouping", 0, 1)
-    sql, where = _select(path, fmt, mapping, service, services)
-    _group(con, sql)
+    events_sql, where = _select(path, fmt, mapping, service, services)
+    sql = events_sql.sql
+    # DuckDB groups in a thread (it releases the GIL and takes both cores) while this one reads
+    # the organisation: the identities to match and the units of the roll-up.
+    kinds = {service.adopter_kind} if service is not None else {"people", "projects"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        grouping = pool.submit(_group, con, events_sql)
+        try:
+            org = OrgIndex.load(kinds)
+        except BaseException:
+            con.interrupt()
+            raise
+        finally:
+            wait([grouping])
+        bits = grouping.result()
     progress("Reading and grouping", 1, 1)
     bad_rows = con.execute("SELECT coalesce(sum(nrows), 0) FROM agg WHERE is_bad").fetchone()[0]
     if bad_rows and not skip_bad_rows:
@@ -414,7 +439,7 @@ def _ingest(
     touched = [by_pk[sid] for sid in sids]
 
     progress("Matching", 0, 1)
-    _register_adopters(con, touched)
+    _register_adopters(con, touched, org, bits=bits)
     progress("Matching", 1, 1)
 
     with transaction.atomic():
@@ -424,7 +449,7 @@ def _ingest(
         # The roll-ups (adopter states, weekly unit counts) need only what DuckDB holds, the
         # rows of the other days and the directory: read now, computed in a thread while the
         # rows are written (NumPy and SQLite both release the GIL), written after them.
-        inputs = [(s, _activity(con, s, days.get(s.pk, [])), Directory.of(s)) for s in touched]
+        inputs = [(s, _activity(con, s, days.get(s.pk, [])), org.directory(s)) for s in touched]
         with ThreadPoolExecutor(max_workers=1) as pool:
             computing = [pool.submit(rollup_compute, s.pk, act, d) for s, act, d in inputs]
             for sid, service_days in days.items():
@@ -513,21 +538,32 @@ def _activity(con: duckdb.DuckDBPyConnection, service: Service, days: list[dt.da
 _BITS = ("h % 64", "(h >> 6) % 64")
 
 
-def _group(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
     """Create the temp table `agg`: per (sid, key, day, is_bad) the rows, events, qualifying
-    events and distinct actions of the file."""
+    events and distinct actions of the file, and the actions themselves (`acts`: a set of bits
+    when each action got its own, which this returns true for; else a list)."""
+    sql = events.sql
     masks = ", ".join(
         f"bit_or(CASE WHEN action <> '' THEN 1::UBIGINT << ({bit}) ELSE 0::UBIGINT END) AS m{i}"
         for i, bit in enumerate(_BITS)
     )
+    # Sums that a constant makes equal to another are not computed twice.
+    event_sum = "sum(n)" if events.counted else "nrows"
+    qual_sum = "coalesce(sum(n) FILTER (WHERE q), 0)"
+    sums = [f"{event_sum} AS events"] if events.counted else []
+    if not events.every_qualifies:
+        sums.append(f"{qual_sum} AS qual")
+    sums_sql = "".join(f"{x}, " for x in sums)
     con.execute(
         f"""CREATE TEMP TABLE grouped AS
         SELECT sid, key, day, is_bad, action, GROUPING(action) AS by_day, count(*) AS nrows,
-               sum(n) AS events, coalesce(sum(n) FILTER (WHERE q), 0) AS qual, {masks}
+               {sums_sql}{masks}
         FROM (SELECT sid, key, day, bad IS NOT NULL AS is_bad, coalesce(action, '') AS action,
                      hash(coalesce(action, '')) AS h, n, q FROM ({sql}))
         GROUP BY GROUPING SETS ((sid, key, day, is_bad), (action))"""
     )
+    events_col = "events" if events.counted else "nrows"
+    qual_col = events_col if events.every_qualifies else "qual"
     checks = ", ".join(f"count(DISTINCT {bit})" for bit in _BITS)
     found = con.execute(
         f"SELECT count(*), {checks} FROM (SELECT hash(action) AS h FROM grouped "
@@ -537,20 +573,23 @@ def _group(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     if exact is not None:
         con.execute(
             f"""CREATE TEMP TABLE agg AS
-            SELECT sid, key, day, is_bad, nrows, events, qual, bit_count(m{exact}) AS actions
+            SELECT sid, key, day, is_bad, nrows, {events_col} AS events, {qual_col} AS qual,
+                   bit_count(m{exact}) AS actions, m{exact} AS acts
             FROM grouped WHERE by_day = 1"""
         )
     else:
         con.execute(
             f"""CREATE TEMP TABLE agg AS
             SELECT sid, key, day, is_bad, sum(nrows) AS nrows, sum(events) AS events,
-                   sum(qual) AS qual, count(*) FILTER (WHERE action <> '') AS actions
+                   sum(qual) AS qual, count(*) FILTER (WHERE action <> '') AS actions,
+                   list(action) FILTER (WHERE action <> '') AS acts
             FROM (SELECT sid, key, day, bad IS NOT NULL AS is_bad, action, count(*) AS nrows,
-                         sum(n) AS events, coalesce(sum(n) FILTER (WHERE q), 0) AS qual
+                         sum(n) AS events, {qual_sum} AS qual
                   FROM ({sql}) GROUP BY ALL)
             GROUP BY sid, key, day, is_bad"""
         )
     con.execute("DROP TABLE grouped")
+    return exact is not None
 
 
 def _first_errors(
@@ -592,59 +631,95 @@ def _first_errors(
     return errors
 
 
-def _register_adopters(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> None:
-    """Give DuckDB the identity -> adopter id table of each service's kind: emails and employee
-    ids for people, codes for projects, and identities mapped by hand before."""
-    people: dict[str, int] = {}
-    for pk, email, employee_id in Person.objects.values_list("pk", "email", "employee_id"):
-        if employee_id:
-            people.setdefault(employee_id.strip().lower(), pk)
-        if email:
-            people[email.strip().lower()] = pk
-    projects = {code.strip().lower(): pk for pk, code in Project.objects.values_list("pk", "code")}
-    sids, keys, person_ids, project_ids = [], [], [], []
+def _register_adopters(
+    con: duckdb.DuckDBPyConnection, touched: list[Service], org: OrgIndex, *, bits: bool
+) -> None:
+    """Match the file's identities to adopters and create `matched`: one row per service,
+    adopter and day, in the unique indexes' order. Emails and employee ids find people, codes
+    find projects, and identities mapped by hand before win over both. The file's distinct
+    identities (tens of thousands, not its million rows) are looked up in Python dicts; when
+    no two of them name the same adopter (the usual case), `agg` needs no second grouping."""
+    found: list[tuple] = []
+    one_key_each = True
     for s in touched:
-        table = projects if s.adopter_kind == "projects" else people
         is_project = s.adopter_kind == "projects"
-        manual = {
-            u.identity: (u.mapped_project_id if is_project else u.mapped_to_id)
-            for u in UnmatchedIdentity.objects.filter(service=s).exclude(
-                mapped_to__isnull=True, mapped_project__isnull=True
-            )
-        }
         # Manual mappings win over the directory (merged here, where the order is certain).
-        for key, pk in {**table, **manual}.items():
-            if pk is None:
-                continue
-            sids.append(s.pk)
-            keys.append(key)
-            person_ids.append(None if is_project else pk)
-            project_ids.append(pk if is_project else None)
+        table = {
+            **org.keys[s.adopter_kind],
+            **{
+                u.identity: (u.mapped_project_id if is_project else u.mapped_to_id)
+                for u in UnmatchedIdentity.objects.filter(service=s).exclude(
+                    mapped_to__isnull=True, mapped_project__isnull=True
+                )
+            },
+        }
+        keys = con.execute("SELECT DISTINCT key FROM agg WHERE sid = ?", [s.pk]).fetchnumpy()
+        hits = [(key, table.get(key)) for key in keys["key"].tolist()]
+        hits = [(key, pk) for key, pk in hits if pk is not None]
+        one_key_each &= len({pk for _, pk in hits}) == len(hits)
+        found.extend(
+            (s.pk, key, None if is_project else pk, pk if is_project else None) for key, pk in hits
+        )
     _load_table(
         con,
         "adopters",
         {"sid": "BIGINT", "key": "VARCHAR", "person_id": "BIGINT", "project_id": "BIGINT"},
-        zip(sids, keys, person_ids, project_ids, strict=True),
+        found,
     )
+    columns = (
+        "g.sid, a.person_id, a.project_id, CASE WHEN a.key IS NULL THEN g.key ELSE '' END "
+        "AS identity, g.day"
+    )
+    if one_key_each:
+        source = f"SELECT {columns}, g.events, g.qual, g.actions"
+    else:
+        # The actions of all the identities of an adopter on a day, counted once.
+        union = "bit_count(bit_or(g.acts))" if bits else "len(list_distinct(flatten(list(g.acts))))"
+        source = (
+            f"SELECT {columns}, sum(g.events) AS events, sum(g.qual) AS qual, {union} AS actions"
+        )
+    source += " FROM agg g LEFT JOIN adopters a ON a.sid = g.sid AND a.key = g.key"
+    _create_matched(con, source + ("" if one_key_each else " GROUP BY ALL"))
+
+
+def _create_matched(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """(Re)create `matched` from a query of (sid, person_id, project_id, identity, day, events,
+    qual, actions), sorted in the unique indexes' order, so that the B-trees are appended to
+    rather than written all over, and stored in that order (DuckDB's rowid is then the
+    position: the writer fetches a slice of rowids at a time)."""
+    con.execute("SET preserve_insertion_order = true")
     con.execute(
-        """CREATE TEMP TABLE matched AS
-        SELECT g.sid, a.person_id, a.project_id,
-               CASE WHEN a.key IS NULL THEN g.key ELSE '' END AS identity,
-               g.day, sum(g.events) AS events, sum(g.qual) AS qual, max(g.actions) AS actions
-        FROM agg g LEFT JOIN adopters a ON a.sid = g.sid AND a.key = g.key
-        GROUP BY ALL"""
+        f"""CREATE OR REPLACE TEMP TABLE matched AS
+        SELECT sid, person_id, project_id, identity, day, events, qual,
+               least(actions, 32767) AS actions,
+               CASE WHEN person_id IS NOT NULL THEN 0 WHEN project_id IS NOT NULL THEN 1
+                    ELSE 2 END AS kind
+        FROM ({source}) ORDER BY sid, kind, person_id, project_id, identity, day"""
     )
+    con.execute("SET preserve_insertion_order = false")
 
 
 def _load_table(
     con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: Iterable[tuple]
 ) -> None:
-    """Hand Python rows to DuckDB as one list parameter per column, unnested side by side:
-    converted in C++, about three times quicker than a temporary CSV file, and it keeps pandas
-    out (DuckDB's Arrow and DataFrame scans import it, ~2 s)."""
+    """Hand Python rows to DuckDB as NumPy columns (a scan of NumPy arrays: ten times quicker
+    than list parameters, and it keeps pandas out: DuckDB's DataFrame scan imports it, ~2 s)."""
     listed = [list(col) for col in zip(*rows, strict=True)] or [[] for _ in columns]
-    select = ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in columns.items())
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {select}", listed)
+    arrays = {
+        column: (
+            np.array(values, dtype=np.int64)
+            if kind == "BIGINT" and None not in values
+            else np.array(values, dtype=object)
+        )
+        for (column, kind), values in zip(columns.items(), listed, strict=True)
+    }
+    view = f"{name}_rows"
+    con.register(view, arrays)
+    try:
+        select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {view}")  # noqa: S608
+    finally:
+        con.unregister(view)
 
 
 def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> None:
@@ -674,14 +749,14 @@ def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> N
         },
         existing,
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE matched AS
-        SELECT sid, person_id, project_id, identity, day, sum(events) AS events,
+    _create_matched(
+        con,
+        """SELECT sid, person_id, project_id, identity, day, sum(events) AS events,
                sum(qual) AS qual, max(actions) AS actions
         FROM (SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM matched
               UNION ALL SELECT sid, person_id, project_id, identity, day, events, qual, actions
               FROM existing)
-        GROUP BY ALL"""
+        GROUP BY ALL""",
     )
 
 
@@ -696,26 +771,13 @@ _KINDS = (
 def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     total = con.execute("SELECT count(*) FROM matched").fetchone()[0]
     table = DailyActivity._meta.db_table
-    # Sorted in the unique indexes' order, so that the B-trees are appended to rather than
-    # written all over, stored in that order (DuckDB's rowid is then the position), and fetched
-    # a slice of rowids at a time as NumPy columns (C loops) rather than as DuckDB tuples
-    # (several times slower on a million rows).
-    con.execute("SET preserve_insertion_order = true")
-    con.execute(
-        """CREATE TEMP TABLE out AS
-        SELECT sid, person_id, project_id, identity, day, events, qual,
-               least(actions, 32767) AS actions,
-               CASE WHEN person_id IS NOT NULL THEN 0 WHEN project_id IS NOT NULL THEN 1
-                    ELSE 2 END AS kind
-        FROM matched ORDER BY sid, kind, person_id, project_id, identity, day"""
-    )
     progress("Writing", 0, total)
     if connection.vendor == "postgresql":
         return _copy(con, table, total, progress)
     # One multi-row INSERT per service and adopter kind, with the service and the unused
     # adopter columns as constants: five values bound per row instead of eight.
     segments = con.execute(
-        "SELECT sid, kind, min(rowid), max(rowid) + 1 FROM out GROUP BY sid, kind ORDER BY 3"
+        "SELECT sid, kind, min(rowid), max(rowid) + 1 FROM matched GROUP BY sid, kind ORDER BY 3"
     ).fetchall()
     done = 0
     with connection.cursor() as db, _big_cache(db):
@@ -728,7 +790,7 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
             row = f"({int(sid)}, {constants}, %s, %s, %s, %s, %s)"
             for low in range(start, stop, WRITE_BATCH):
                 part = con.execute(
-                    f"SELECT {bound}, day, events, qual, actions FROM out "  # noqa: S608
+                    f"SELECT {bound}, day, events, qual, actions FROM matched "  # noqa: S608
                     "WHERE rowid >= ? AND rowid < ?",
                     [low, min(stop, low + WRITE_BATCH)],
                 ).fetchnumpy()
@@ -749,7 +811,7 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Prog
     try:
         con.execute(
             "COPY (SELECT sid, person_id, project_id, identity, day, events, qual, actions "
-            f"FROM out) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
+            f"FROM matched) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
         )
         size = max(1, os.path.getsize(name))
         sent = 0

@@ -106,18 +106,65 @@ class Directory:
 
     @classmethod
     def of(cls, service: Service) -> Directory:
-        rule = rule_for(service)
-        if service.adopter_kind == "projects":
-            units = dict(Project.objects.values_list("pk", "unit_id"))
-            live = set(
-                Project.objects.filter(status__in=["active", "proposed"]).values_list(
-                    "pk", flat=True
+        return OrgIndex.load({service.adopter_kind}).directory(service)
+
+
+LIVE_PROJECT_STATUSES = ("active", "proposed")
+
+
+@dataclass
+class OrgIndex:
+    """Every adopter of the given kinds ("people", "projects"), read in one plain query per
+    kind: the keys an import matches (emails and employee ids, project codes; trimmed and
+    lower-cased, an email winning over another person's employee id), each one's unit, and who
+    is still in the organisation."""
+
+    keys: dict[str, dict[str, int]] = field(default_factory=dict)
+    units: dict[str, dict[int, int | None]] = field(default_factory=dict)
+    live: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, kinds: set[str]) -> OrgIndex:
+        index = cls()
+        with connection.cursor() as cursor:
+            if "people" in kinds:
+                cursor.execute(
+                    f"SELECT id, email, employee_id, unit_id, active FROM {Person._meta.db_table}"  # noqa: S608
                 )
-            )
-        else:
-            units = dict(Person.objects.values_list("pk", "unit_id"))
-            live = set(Person.objects.filter(active=True).values_list("pk", flat=True))
-        return cls(units=units, live=live, k=rule.min_active_days, w=rule.window_days)
+                keys: dict[str, int] = {}
+                units: dict[int, int | None] = {}
+                live: set[int] = set()
+                for pk, email, employee_id, unit, active in cursor.fetchall():
+                    if employee_id:
+                        keys.setdefault(employee_id.strip().lower(), pk)
+                    if email:
+                        keys[email.strip().lower()] = pk
+                    units[pk] = unit
+                    if active:
+                        live.add(pk)
+                index._add("people", keys, units, live)
+            if "projects" in kinds:
+                cursor.execute(
+                    f"SELECT id, code, unit_id, status FROM {Project._meta.db_table}"  # noqa: S608
+                )
+                rows = cursor.fetchall()
+                index._add(
+                    "projects",
+                    {code.strip().lower(): pk for pk, code, _, _ in rows},
+                    {pk: unit for pk, _, unit, _ in rows},
+                    {pk for pk, _, _, status in rows if status in LIVE_PROJECT_STATUSES},
+                )
+        return index
+
+    def _add(self, kind: str, keys: dict, units: dict, live: set) -> None:
+        self.keys[kind], self.units[kind], self.live[kind] = keys, units, live
+
+    def directory(self, service: Service) -> Directory:
+        rule = rule_for(service)
+        kind = service.adopter_kind
+        return Directory(
+            units=self.units[kind], live=self.live[kind], k=rule.min_active_days, w=rule.window_days
+        )
 
 
 @dataclass

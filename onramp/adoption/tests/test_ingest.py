@@ -301,3 +301,45 @@ def test_a_mapping_made_by_hand_wins_over_a_directory_entry_added_later(
     later = write(tmp_path, "v.csv", ["timestamp,user,action", "2026-03-09,ghost@acme.test,open"])
     usage_ingest(path=later, service=people_service)
     assert DailyActivity.objects.get(day=D(2026, 3, 9)).person == mapped_to
+
+
+@pytest.mark.parametrize("counted", [False, True])
+@pytest.mark.parametrize("rule_actions", ["", "publish"])
+@pytest.mark.parametrize("n_actions", [2, 70])
+def test_events_and_qualifying_events_are_right_with_or_without_counts_and_a_rule(
+    tmp_path, small_org, people_service, counted, rule_actions, n_actions
+):
+    # The grouping skips sums that a constant makes equal (no count column: events = rows;
+    # no qualifying actions: qualifying = events), on both the bit-set path and the fallback.
+    rule_update(service=people_service, qualifying_actions=rule_actions, min_active_days=1)
+    header = "timestamp,user,action" + (",count" if counted else "")
+    lines = [header]
+    for i in range(n_actions):
+        lines.append(f"2026-03-02T09:00:00,p2@acme.test,a{i}" + (",3" if counted else ""))
+    lines.append("2026-03-02T09:30:00,p2@acme.test,publish" + (",2" if counted else ""))
+    usage_ingest(path=write(tmp_path, "u.csv", lines), service=people_service)
+    per_row = 3 if counted else 1
+    events = n_actions * per_row + (2 if counted else 1)
+    qualifying = events if not rule_actions else (2 if counted else 1)
+    assert activity(people_service) == [
+        ("E2", "", D(2026, 3, 2), events, qualifying, n_actions + 1)
+    ]
+
+
+@pytest.mark.parametrize("other_actions", [0, 70])
+def test_an_email_and_an_employee_id_of_one_person_make_one_row_per_day(
+    tmp_path, small_org, people_service, other_actions
+):
+    # Two identities of the file naming the same person: their days are merged, not written
+    # twice (the unique index would refuse the second), and their actions counted once. 70
+    # actions elsewhere in the file force the grouping by action instead of bit sets.
+    lines = ["timestamp,user,action", "2026-03-02T09:00:00,p2@acme.test,open",
+             "2026-03-02T10:00:00,E2,publish", "2026-03-02T11:00:00,E2,open",
+             "2026-03-03T10:00:00,E2,open"]  # fmt: skip
+    lines += [f"2026-03-04T09:00:00,p3@acme.test,x{i}" for i in range(other_actions)]
+    result = usage_ingest(path=write(tmp_path, "u.csv", lines), service=people_service)
+    assert result.rows == 2 + (1 if other_actions else 0)
+    assert activity(people_service)[:2] == [
+        ("E2", "", D(2026, 3, 2), 3, 3, 2),
+        ("E2", "", D(2026, 3, 3), 1, 1, 1),
+    ]
