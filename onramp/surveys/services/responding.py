@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.utils import timezone
 
@@ -150,6 +152,10 @@ class _CachedSurvey:
     key: tuple[Any, ...]
     survey: Survey
     questions: list[Question] | None = None
+    # The survey's shape as last read from the cache, and until when (time.monotonic()) it is
+    # used without reading the cache again.
+    shape: SurveyShape | None = None
+    shape_until: float = 0.0
 
 
 # Per process, by survey id. Every link's query reads the survey's and service's columns anyway,
@@ -312,6 +318,9 @@ class SurveyShape:
 
 
 SHAPE_TTL = 300
+# Seconds a process uses the shape it read from the cache before reading it again (unpickling
+# it from the cache costs as much as the rest of the anonymous placement).
+SHAPE_KEPT = 10.0
 
 
 def _shape_key(survey_id: int) -> str:
@@ -320,10 +329,24 @@ def _shape_key(survey_id: int) -> str:
 
 def survey_shape(survey: Survey) -> SurveyShape:
     """Invitations are only ever added, so a cached shape can only under-count: placement from
-    it is coarser than needed, never finer. Distribution drops the cache."""
+    it is coarser than needed, never finer. Distribution drops the cache; a process that kept
+    the shape of a survey that came with a link (invitation_for_token) reads the cache again
+    within SHAPE_KEPT seconds."""
+    kept = _SURVEYS.get(survey.pk)
+    if kept is None or kept.survey is not survey:
+        kept = None
+    elif kept.shape is not None and time.monotonic() < kept.shape_until:
+        return kept.shape
     shape = cache.get(_shape_key(survey.pk))
-    if shape is not None:
-        return shape
+    if shape is None:
+        shape = _shape_compute(survey)
+        cache.set(_shape_key(survey.pk), shape, SHAPE_TTL)
+    if kept is not None:
+        kept.shape, kept.shape_until = shape, time.monotonic() + SHAPE_KEPT
+    return shape
+
+
+def _shape_compute(survey: Survey) -> SurveyShape:
     subtree: Counter[str] = Counter()
     titles: Counter[str] = Counter()
     for path, title in survey.invitations.values_list("person__unit__path", "person__title"):
@@ -339,13 +362,14 @@ def survey_shape(survey: Survey) -> SurveyShape:
             key=lambda w: (w.kind == "company_wide", w.order),
         )
         waves = [(w.pk, [u.path for u in w.units.all()]) for w in ordered]
-    shape = SurveyShape(dict(subtree), dict(titles), waves)
-    cache.set(_shape_key(survey.pk), shape, SHAPE_TTL)
-    return shape
+    return SurveyShape(dict(subtree), dict(titles), waves)
 
 
 def survey_shape_forget(survey_id: int) -> None:
     cache.delete(_shape_key(survey_id))
+    kept = _SURVEYS.get(survey_id)
+    if kept is not None:
+        kept.shape = None
 
 
 def coarse_unit_id(survey: Survey, person: Person, shape: SurveyShape | None = None) -> int | None:
@@ -421,19 +445,22 @@ def response_submit(
         job_title=coarse_title(survey, person, shape) if anonymous else person.title,
         submitted_on=today,
     )
-    with transaction.atomic():
+    db = router.db_for_write(Response)
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
         # Claim the invitation with one conditional update: of two submissions with one token,
         # exactly one changes the row; the other finds it answered and stops. A survey closed
         # since the link was read claims nothing either.
-        if not _claim(invitation):
+        if not _claim(cursor, db, invitation):
             raise InvalidToken
-        _insert(response)
+        _insert(cursor, db, response)
         if cleaned:
             _insert(
+                cursor,
+                db,
                 *(
                     Answer(response=response, question_id=qid, **values)
                     for qid, values in cleaned.items()
-                )
+                ),
             )
         if not anonymous:
             _notify_detractor(survey, response, person, cleaned)
@@ -466,40 +493,36 @@ def _insert_query(db: str, model: type[Model], rows: int) -> tuple[str, tuple[Fi
     return sql, fields, returning
 
 
-def _insert(*objs: Model) -> None:
+def _insert(cursor: CursorWrapper, db: str, *objs: Model) -> None:
     """INSERT new instances of one model in one statement, their values prepared by their
     fields as the ORM prepares them; a single instance gets its new primary key. Plain SQL
     because the ORM compiles an INSERT anew each time; it sends no model signals (responses
     and answers have no receivers, and are not audited)."""
     model = type(objs[0])
-    db = router.db_for_write(model)
     connection = connections[db]
     sql, fields, returning = _insert_query(db, model, len(objs))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if len(objs) == 1:
-            obj = objs[0]
-            if returning:
-                obj.pk = cursor.fetchone()[0]
-            else:
-                obj.pk = connection.ops.last_insert_id(
-                    cursor, model._meta.db_table, model._meta.pk.column
-                )
+    cursor.execute(sql, params)
+    if len(objs) == 1:
+        obj = objs[0]
+        if returning:
+            obj.pk = cursor.fetchone()[0]
+        else:
+            obj.pk = connection.ops.last_insert_id(
+                cursor, model._meta.db_table, model._meta.pk.column
+            )
     for obj in objs:
         obj._state.adding, obj._state.db = False, db
 
 
-def _claim(invitation: Invitation) -> bool:
+def _claim(cursor: CursorWrapper, db: str, invitation: Invitation) -> bool:
     """Mark the invitation answered if it was not and its survey is still open: True when
     this call did it."""
-    db = router.db_for_write(Invitation)
-    with connections[db].cursor() as cursor:
-        cursor.execute(
-            _claim_query(db),
-            [True, invitation.pk, False, invitation.survey_id, SurveyStatus.OPEN.value],
-        )
-        return cursor.rowcount == 1
+    cursor.execute(
+        _claim_query(db),
+        [True, invitation.pk, False, invitation.survey_id, SurveyStatus.OPEN.value],
+    )
+    return cursor.rowcount == 1
 
 
 def _notify_detractor(
