@@ -22,8 +22,10 @@ def qualifying_matrix(
 
 def window_counts(q: np.ndarray, w: int) -> np.ndarray:
     """Per adopter and day d, the number of qualifying days in (d - w, d]."""
-    cs = np.zeros((q.shape[0], q.shape[1] + 1), dtype=np.int32)
-    np.cumsum(q, axis=1, dtype=np.int32, out=cs[:, 1:])
+    # 16-bit counts when the span allows: half the memory traffic of the cumulative sums.
+    dtype = np.int16 if q.shape[1] < np.iinfo(np.int16).max else np.int32
+    cs = np.zeros((q.shape[0], q.shape[1] + 1), dtype=dtype)
+    np.cumsum(q, axis=1, dtype=dtype, out=cs[:, 1:])
     lagged = np.zeros_like(cs[:, 1:])
     if q.shape[1] > w:
         lagged[:, w:] = cs[:, 1 : q.shape[1] - w + 1]

@@ -199,8 +199,11 @@ def rollup_compute(service_pk: int, activity: Activity, directory: Directory) ->
     d_idx = ordinals - first_ord
 
     q = engine.qualifying_matrix(a_idx[qual], d_idx[qual], len(adopters), n_days)
-    active = engine.active_matrix(q, k=k, w=w)
-    monthly = engine.active_matrix(q, k=1, w=STICKY_DAYS)
+    counts = engine.window_counts(q, w)
+    active = counts >= k
+    # Monthly active: any qualifying day in the last 28; the same counts when W is 28.
+    monthly = counts >= 1 if w == STICKY_DAYS else engine.active_matrix(q, k=1, w=STICKY_DAYS)
+    del counts
     adopted = engine.first_true(active)
     first_use = np.full(len(adopters), n_days, dtype=np.int64)
     np.minimum.at(first_use, a_idx, d_idx)
@@ -232,9 +235,11 @@ def rollup_compute(service_pk: int, activity: Activity, directory: Directory) ->
     u_idx_keep = u_idx[keep]
     n_units = len(unit_keys)
     q_keep = q[keep]
-    daily = np.zeros((n_units, n_days), dtype=np.int64)
-    for j in range(n_days):
-        daily[:, j] = np.bincount(u_idx_keep[q_keep[:, j]], minlength=n_units)
+    # Qualifying adopters per unit and day: one count over the qualifying cells.
+    rows, days = np.nonzero(q_keep)
+    daily = np.bincount(u_idx_keep[rows] * n_days + days, minlength=n_units * n_days).reshape(
+        n_units, n_days
+    )
     cs = np.concatenate([np.zeros((n_units, 1), dtype=np.int64), np.cumsum(daily, axis=1)], axis=1)
     adopted_keep = adopted[keep]
     for end in range(6, n_days, 7):
