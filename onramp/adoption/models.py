@@ -226,10 +226,23 @@ class AdopterState(models.Model):
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL)
+    # Rebuilt whole by every import (tens of thousands of rows): as DailyActivity, a plain row
+    # id and foreign keys that Django cascades rather than the database checking each row
+    # (on PostgreSQL, three trigger queries per row); the service needs no index of its own
+    # beside (service, unit).
+    id = RowIdField(primary_key=True)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False
+    )
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+    )
     first_day = models.DateField()
     adopted_on = models.DateField(null=True, blank=True)
     last_day = models.DateField()
@@ -248,8 +261,13 @@ class UnitWeek(models.Model):
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE)
+    id = RowIdField(primary_key=True)  # as AdopterState: rebuilt whole by every import
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False
+    )
     week_end = models.DateField()
     active = models.PositiveIntegerField(default=0)
     ever = models.PositiveIntegerField(default=0)

@@ -14,7 +14,7 @@ from onramp.adoption import engine
 from onramp.adoption.models import AdopterState, DailyActivity, UnitWeek
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
-from onramp.core.bulk import flat, insert_rows
+from onramp.core.bulk import write_rows
 from onramp.org.models import Person, Project
 
 STICKY_DAYS = 28
@@ -267,27 +267,23 @@ def rollup_compute(service_pk: int, activity: Activity, directory: Directory) ->
 
 
 def rollup_write(service: Service, rollup: Rollup) -> None:
-    """Replace the service's AdopterState and UnitWeek rows (multi-row INSERTs: tens of
-    thousands of rows, many times faster than model instances)."""
+    """Replace the service's AdopterState and UnitWeek rows (COPY or multi-row INSERTs: tens
+    of thousands of rows, many times faster than model instances)."""
     _delete_where(AdopterState, service)
     _delete_where(UnitWeek, service)
     kind_field = _adopter_column(service)
     with connection.cursor() as cursor:
-        insert_rows(
+        write_rows(
             cursor,
-            f"INSERT INTO {AdopterState._meta.db_table} (service_id, {kind_field}, unit_id, "  # noqa: S608
-            "first_day, adopted_on, last_day) VALUES ",
-            "(%s, %s, %s, %s, %s, %s)",
-            flat(rollup.states),
-            width=6,
+            AdopterState._meta.db_table,
+            ["service_id", kind_field, "unit_id", "first_day", "adopted_on", "last_day"],
+            rollup.states,
         )
-        insert_rows(
+        write_rows(
             cursor,
-            f"INSERT INTO {UnitWeek._meta.db_table} (service_id, unit_id, week_end, active, "  # noqa: S608
-            "ever, dau_mean, mau) VALUES ",
-            "(%s, %s, %s, %s, %s, %s, %s)",
-            flat(rollup.weeks),
-            width=7,
+            UnitWeek._meta.db_table,
+            ["service_id", "unit_id", "week_end", "active", "ever", "dau_mean", "mau"],
+            rollup.weeks,
         )
 
 

@@ -47,3 +47,12 @@ def test_flat_columns_interleaves_rows_and_writes_dates_as_iso_text():
     assert values == [5, "2026-03-01", 1, 6, "2025-12-31", 2, 7, "2026-03-01", 3]
     assert all(type(v) in (int, str) for v in values)
     assert dt.date.fromisoformat(values[4]) == dt.date(2025, 12, 31)
+
+
+@pytest.mark.parametrize("count", [0, 1, 250])
+def test_write_rows_writes_plain_rows_with_copy_or_inserts(table, count):
+    # COPY on PostgreSQL, multi-row INSERTs elsewhere: the same rows either way, NULLs and text
+    # with commas, quotes and tabs intact.
+    rows = [(i, None if i % 3 == 0 else f'a,"b"\t{i}'[:10], i * 2) for i in range(count)]
+    assert bulk.write_rows(table, "bulk_t", ["a", "b", "c"], rows) == count
+    assert _rows(table) == rows
