@@ -109,15 +109,18 @@ def file_sha256(path: Path) -> str:
 
 
 class _Digest:
-    """The file's sha256, computed in a thread while the import reads and groups it (hashlib
-    releases the GIL, so it takes the core that Python would leave idle). Read `.value` to
-    wait for it."""
+    """The file's sha256, computed in a thread (hashlib releases the GIL) once `start()` is
+    called: the import starts it after DuckDB's grouping, which takes both cores, so that it
+    runs beside the single-threaded write instead. Read `.value` to wait for it."""
 
     def __init__(self, path: Path) -> None:
         self._result: list[str] = []
         self._error: list[BaseException] = []
         self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-        self._thread.start()
+
+    def start(self) -> None:
+        if not self._thread.is_alive() and not self._result and not self._error:
+            self._thread.start()
 
     def _run(self, path: Path) -> None:
         try:
@@ -127,6 +130,7 @@ class _Digest:
 
     @property
     def value(self) -> str:
+        self.start()
         self._thread.join()
         if self._error:
             raise self._error[0]
@@ -229,8 +233,8 @@ def usage_ingest(
         raise TableError([RowError(name, 0, "", f"Unknown mode {mode!r}: use replace or add.")])
     progress("Checking", 0, 1)
     # The same content is never imported twice. A file of a size already imported is hashed
-    # before anything else (a re-run answers at once); any other is hashed in the background and
-    # checked before the transaction commits.
+    # before anything else (a re-run answers at once); any other is hashed in the background
+    # while the rows are written, and checked before the transaction commits.
     size = path.stat().st_size
     digest: _Digest | str
     if IngestBatch.objects.filter(size=size).exists():
@@ -424,6 +428,8 @@ def _ingest(
             wait([grouping])
         bits = grouping.result()
     progress("Reading and grouping", 1, 1)
+    if isinstance(digest, _Digest):
+        digest.start()
     bad_rows = con.execute("SELECT coalesce(sum(nrows), 0) FROM agg WHERE is_bad").fetchone()[0]
     if bad_rows and not skip_bad_rows:
         raise TableError(_first_errors(con, sql, where, name, fmt, service, bad_rows))
