@@ -119,18 +119,18 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a process group: the
+def group_cpu(pgid: int) -> tuple[float, float]:
+    """CPU seconds (user, system) used so far by the live processes of a process group: the
     gunicorn master and its workers."""
-    total = 0
+    user = system = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            user, system = user + int(fields[11]), system + int(fields[12])
+    return user / os.sysconf("SC_CLK_TCK"), system / os.sysconf("SC_CLK_TCK")
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -157,6 +157,7 @@ class Phase:
         self.errors: dict[str, int] = {}
         self.latencies: list[float] = []
         self.server_cpu = 0.0
+        self.server_system = 0.0
         self.client_cpu = 0.0
         self.idle_ticks = 0
         self.total_ticks = 0
@@ -165,10 +166,20 @@ class Phase:
         """The share of the machine's CPU time left idle (or waiting for I/O) meanwhile."""
         return self.idle_ticks / self.total_ticks if self.total_ticks else float("nan")
 
+    def others(self) -> float:
+        """The share of the machine's CPU time that neither the server nor the clients used
+        meanwhile: other processes, and the kernel's own work (writing files back to disk...)."""
+        if not self.total_ticks:
+            return float("nan")
+        busy = (self.total_ticks - self.idle_ticks) / os.sysconf("SC_CLK_TCK")
+        total = self.total_ticks / os.sysconf("SC_CLK_TCK")
+        return max(0.0, busy - self.server_cpu - self.client_cpu) / total
+
     def add(self, other: Phase) -> None:
         self.ok += other.ok
         self.latencies += other.latencies
         self.server_cpu += other.server_cpu
+        self.server_system += other.server_system
         self.client_cpu += other.client_cpu
         self.idle_ticks += other.idle_ticks
         self.total_ticks += other.total_ticks
@@ -239,7 +250,9 @@ def drive(
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    phase.server_cpu = group_cpu(server.pid) - cpu0
+    user1, system1 = group_cpu(server.pid)
+    phase.server_cpu = user1 + system1 - sum(cpu0)
+    phase.server_system = system1 - cpu0[1]
     phase.client_cpu = time.process_time() - client0
     idle1, total1 = machine_ticks()
     phase.idle_ticks, phase.total_ticks = idle1 - idle0, total1 - total0
@@ -255,6 +268,10 @@ def pct(values: list[float], q: float) -> float:
 
 def cpu_ms(phase: Phase) -> float:
     return phase.server_cpu / phase.ok * 1000 if phase.ok else float("nan")
+
+
+def system_ms(phase: Phase) -> float:
+    return phase.server_system / phase.ok * 1000 if phase.ok else float("nan")
 
 
 def client_ms(phase: Phase) -> float:
@@ -346,7 +363,7 @@ def main() -> int:
                     print(
                         f"  slice {i + 1}/{slices} {name:<6} {got.ok / seconds:7.1f}/s  "
                         f"server CPU {cpu_ms(got):5.2f} ms/request  "
-                        f"idle {got.idle():4.0%}  load {os.getloadavg()[0]:.2f}",
+                        f"idle {got.idle():4.0%}  others {got.others():4.0%}  load {os.getloadavg()[0]:.2f}",
                         flush=True,
                     )
                     total, elapsed = totals[name]
@@ -384,7 +401,8 @@ def main() -> int:
     )
     print(
         f"  server CPU   {cpu_ms(survey):.2f} ms per submission, {cpu_ms(bare):.2f} ms per bare "
-        "request (gunicorn master and workers, user + system)"
+        f"request (gunicorn master and workers, user + system; system alone {system_ms(survey):.2f}"
+        f" and {system_ms(bare):.2f} ms)"
     )
     print(
         f"  client CPU   {client_ms(survey):.2f} ms per submission, {client_ms(bare):.2f} ms per bare "
@@ -392,7 +410,8 @@ def main() -> int:
     )
     print(
         f"  idle CPU     {survey.idle():.0%} of the machine during submissions, "
-        f"{bare.idle():.0%} during the bare view (idle or waiting for I/O)"
+        f"{bare.idle():.0%} during the bare view (idle or waiting for I/O); other processes "
+        f"used {survey.others():.0%} and {bare.others():.0%}"
     )
     print(f"  ratio        {ratio:.2f} (target >= 0.50)")
     accepted = warm["survey"].ok + survey.ok
@@ -409,10 +428,14 @@ def main() -> int:
         "stored": stored,
         "server_cpu_ms_per_submission": round(cpu_ms(survey), 2),
         "server_cpu_ms_per_bare": round(cpu_ms(bare), 2),
+        "server_system_ms_per_submission": round(system_ms(survey), 2),
+        "server_system_ms_per_bare": round(system_ms(bare), 2),
         "client_cpu_ms_per_submission": round(client_ms(survey), 2),
         "client_cpu_ms_per_bare": round(client_ms(bare), 2),
         "idle_submissions": round(survey.idle(), 3),
         "idle_bare": round(bare.idle(), 3),
+        "others_submissions": round(survey.others(), 3),
+        "others_bare": round(bare.others(), 3),
         "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
