@@ -380,7 +380,10 @@ def _select(
     inner = (
         "SELECT CAST(t AS DATE) AS day, key, action, sid, n, "
         "CASE WHEN t IS NULL THEN 'timestamp' WHEN key IS NULL OR key = '' THEN 'key' "
-        "WHEN count_bad THEN 'count' WHEN sid IS NULL THEN 'service' ELSE NULL END AS bad "
+        "WHEN count_bad THEN 'count' WHEN sid IS NULL THEN 'service' ELSE NULL END AS bad, "
+        # The same test as a flag, for the grouping: no text made per row (`bad` is read only
+        # to name the first errors).
+        "(t IS NULL OR key IS NULL OR key = '' OR count_bad OR sid IS NULL) AS is_bad "
         f"FROM ({parsed})"
     )
     sql = f"SELECT *, ({qualifies}) AS q FROM ({inner})"
@@ -564,7 +567,7 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
         f"""CREATE TEMP TABLE grouped AS
         SELECT sid, key, day, is_bad, action, GROUPING(action) AS by_day, count(*) AS nrows,
                {sums_sql}{masks}
-        FROM (SELECT sid, key, day, bad IS NOT NULL AS is_bad, coalesce(action, '') AS action,
+        FROM (SELECT sid, key, day, is_bad, coalesce(action, '') AS action,
                      hash(coalesce(action, '')) AS h, n, q FROM ({sql}))
         GROUP BY GROUPING SETS ((sid, key, day, is_bad), (action))"""
     )
@@ -589,7 +592,7 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
             SELECT sid, key, day, is_bad, sum(nrows) AS nrows, sum(events) AS events,
                    sum(qual) AS qual, count(*) FILTER (WHERE action <> '') AS actions,
                    list(action) FILTER (WHERE action <> '') AS acts
-            FROM (SELECT sid, key, day, bad IS NOT NULL AS is_bad, action, count(*) AS nrows,
+            FROM (SELECT sid, key, day, is_bad, action, count(*) AS nrows,
                          sum(n) AS events, {qual_sum} AS qual
                   FROM ({sql}) GROUP BY ALL)
             GROUP BY sid, key, day, is_bad"""
