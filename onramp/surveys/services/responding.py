@@ -454,14 +454,7 @@ def response_submit(
             raise InvalidToken
         _insert(cursor, db, response)
         if cleaned:
-            _insert(
-                cursor,
-                db,
-                *(
-                    Answer(response=response, question_id=qid, **values)
-                    for qid, values in cleaned.items()
-                ),
-            )
+            _insert_answers(cursor, db, response, cleaned)
         if not anonymous:
             _notify_detractor(survey, response, person, cleaned)
     return response
@@ -513,6 +506,28 @@ def _insert(cursor: CursorWrapper, db: str, *objs: Model) -> None:
             )
     for obj in objs:
         obj._state.adding, obj._state.db = False, db
+
+
+def _insert_answers(
+    cursor: CursorWrapper, db: str, response: Response, cleaned: dict[int, dict[str, Any]]
+) -> None:
+    """INSERT the answers of clean_answers() in one statement, without making an Answer of
+    each: their values are already what the columns hold (ids, scores, text), except the list
+    of choices, which its field turns into JSON as the ORM does."""
+    sql, fields, _ = _insert_query(db, Answer, len(cleaned))
+    choices = Answer._meta.get_field("choices")
+    connection = connections[db]
+    params: list[Any] = []
+    for question_id, values in cleaned.items():
+        row = {
+            "response": response.pk,
+            "question": question_id,
+            "score": values["score"],
+            "text": values["text"],
+            "choices": choices.get_db_prep_save(values["choices"], connection),
+        }
+        params.extend(row[f.name] for f in fields)  # a new field fails here, loudly
+    cursor.execute(sql, params)
 
 
 def _claim(cursor: CursorWrapper, db: str, invitation: Invitation) -> bool:

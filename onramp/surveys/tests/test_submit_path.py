@@ -246,3 +246,43 @@ def test_the_personal_links_are_the_first_url_pattern():
 
     first = get_resolver().url_patterns[0]
     assert first.name == "survey_respond"
+
+
+def test_choices_text_and_scores_come_back_from_the_database_as_posted(
+    client, open_now, big_org, invite
+):
+    from onramp.surveys.models import Answer
+    from onramp.surveys.services import question_add
+
+    survey = open_now(anonymity="confidential", instruments=["csat"])
+    pick = question_add(survey=survey, kind="multi", text="Which?", options=["A", "B", "C"])
+    one = question_add(survey=survey, kind="single", text="One?", options=["Yes", "No"])
+    say = question_add(survey=survey, kind="short_text", text="Say", required=False)
+    links = invite(survey, list(big_org["people"].values()), today=timezone.localdate())
+    answers = {
+        **answers_for(survey, csat=4),
+        f"q{pick.pk}": ["A", "C"],
+        f"q{one.pk}": "No",
+        f"q{say.pk}": '  Quotes " and ünïcode  ',
+    }
+    assert client.post(f"/s/{links['N1-0']}/", answers).status_code == 200
+    stored = {a.question_id: a for a in Answer.objects.all()}
+    assert stored[pick.pk].choices == ["A", "C"] and stored[pick.pk].score is None
+    assert stored[one.pk].choices == ["No"]
+    assert stored[say.pk].text == 'Quotes " and ünïcode' and stored[say.pk].choices == []
+    csat = next(a for qid, a in stored.items() if qid not in (pick.pk, one.pk, say.pk))
+    assert csat.score == 4 and csat.text == ""
+
+
+def test_no_page_of_a_link_may_be_kept_by_a_browser_or_a_proxy(client, open_survey, links):
+    answers = answers_for(open_survey, nps=9, csat=4)
+    pages = [
+        client.get(f"/s/{links['S1-0']}/"),
+        client.post(f"/s/{links['S1-0']}/", {}),  # answers missing: the form again, 400
+        client.post(f"/s/{links['S1-0']}/", answers),  # the thank-you page
+        client.get(f"/s/{links['S1-0']}/"),  # used: the generic page, 404
+    ]
+    assert [p.status_code for p in pages] == [200, 400, 200, 404]
+    for page in pages:
+        assert page["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+        assert page["Expires"].endswith(" GMT")
