@@ -256,14 +256,24 @@ class Response(models.Model):
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_responses"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+        db_index=False,  # indexed where set: see Meta.indexes
     )
     # In anonymous mode, coarsened to a unit with at least min_group invitees.
     unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     wave = models.ForeignKey(
-        "rollout.Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "rollout.Wave",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # indexed where set: see Meta.indexes
     )
     job_title = models.CharField(
         max_length=200, blank=True, help_text="Kept in identified modes only."
@@ -282,7 +292,21 @@ class Response(models.Model):
                 name="response_import_once",
             )
         ]
-        indexes = [models.Index(fields=["survey", "submitted_on"])]
+        indexes = [
+            models.Index(fields=["survey", "submitted_on"]),
+            # Only the rows that have one (an anonymous response has neither): every response
+            # written updates each index it falls in. Lookups by person or wave, and their
+            # deletion setting these to NULL, compare the column, which implies it is set, so
+            # SQLite and PostgreSQL both use these indexes for them.
+            models.Index(
+                fields=["person"],
+                condition=models.Q(person__isnull=False),
+                name="response_person_set",
+            ),
+            models.Index(
+                fields=["wave"], condition=models.Q(wave__isnull=False), name="response_wave_set"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Response {self.pk} to {self.survey_id}"
