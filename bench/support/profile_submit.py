@@ -1,6 +1,7 @@
 """Where the time of one survey submission goes, in-process (no HTTP server, no client threads).
 
     python -m bench.support.profile_submit [--n 400] [--people 2000] [--top 30] [--queries]
+        [--compare N] [--compare-own N]
 
 Builds the same throwaway installation as bench/survey_submit.py (SQLite in a temporary folder,
 or DATABASE_URL), then posts N complete answers through Django's WSGI handler (full middleware,
@@ -41,6 +42,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--compare", type=int, default=0, help="print the N functions that cost more than in bare"
+    )
+    parser.add_argument(
+        "--compare-own",
+        type=int,
+        default=0,
+        help="print the N functions whose own time per request most exceeds the bare view's",
     )
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (tottime...)")
     parser.add_argument(
@@ -173,6 +180,20 @@ def main() -> int:
         print("profiled ms per request: submission - bare, by function (cumulative)")
         for diff, (file, line, name) in rows[: args.compare]:
             print(f"{diff * 1000:8.3f}  {file[-60:]}:{line}({name})")
+    if args.compare_own:
+        # Own time (not counting callees) per request, and calls per request: where the
+        # submission's extra time is spent, C functions (SQLite) included.
+        bare_own = pstats.Stats(bare_profiler).stats  # type: ignore[attr-defined]
+        rows = []
+        for key, (_, calls, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+            _, theirs_calls, theirs_own, _, _ = bare_own.get(key, (0, 0, 0.0, 0.0, {}))
+            rows.append(((own - theirs_own) / n, calls / n, theirs_calls / n, key))
+        rows.sort(key=lambda r: r[0], reverse=True)
+        print("profiled own ms per request: submission - bare (calls per request: both)")
+        for diff, calls, theirs_calls, (file, line, name) in rows[: args.compare_own]:
+            print(
+                f"{diff * 1000:8.3f}  {calls:6.1f} {theirs_calls:6.1f}  {file[-55:]}:{line}({name})"
+            )
     connection.close()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
