@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from onramp.adoption.models import DailyActivity, IngestBatch, UnmatchedIdentity
-from onramp.adoption.services import rule_update, unmatched_map, usage_ingest
+from onramp.adoption.services import ingest, rule_update, unmatched_map, usage_ingest
 from onramp.core.tabular import TableError
 
 D = dt.date
@@ -214,12 +214,16 @@ def test_a_service_column_routes_events_and_unknown_services_are_errors(
     assert [(e.row, e.column) for e in info.value.errors] == [(3, "service")]
 
 
+@pytest.mark.parametrize("sample_rows", [100_000, 1])
 @pytest.mark.parametrize("n_actions", [2, 12, 70])
 def test_distinct_actions_are_exact_however_many_actions_the_file_has(
-    tmp_path, small_org, people_service, n_actions
+    tmp_path, small_org, people_service, n_actions, sample_rows, monkeypatch
 ):
     # 70 actions cannot each get their own bit of 64: the import falls back to grouping by
-    # action; fewer go through the bit sets. The counts must be the same either way.
+    # action; fewer go through the bit sets. A sample of one row picks a bit for one action
+    # only: the others may then share bits, found after the pass, and the import falls back.
+    # The counts must be the same every way.
+    monkeypatch.setattr(ingest, "SAMPLE_ROWS", sample_rows)
     lines = ["timestamp,user,action"]
     for i in range(n_actions):
         lines.append(f"2026-03-02T09:00:00,p2@acme.test,action-{i}")
@@ -343,3 +347,13 @@ def test_an_email_and_an_employee_id_of_one_person_make_one_row_per_day(
         ("E2", "", D(2026, 3, 2), 3, 3, 2),
         ("E2", "", D(2026, 3, 3), 1, 1, 1),
     ]
+
+
+def test_an_action_bit_is_picked_that_separates_every_sampled_action():
+    hashes = [6826009469614497676, 8651876799740522241, 2919571837857328348, 14441643138843377987]
+    bit = ingest._action_bit(hashes)
+    assert bit is not None
+    shift = int(bit.split(">>")[1].split(")")[0])
+    assert len({(h >> shift) & 63 for h in hashes}) == 4
+    assert ingest._action_bit(list(range(65))) is None  # more actions than bits
+    assert ingest._action_bit([7, 7]) is None  # no window separates equal hashes
