@@ -16,9 +16,13 @@ def main(argv: list[str] | None = None) -> None:
         # Django command names can't hold dashes: `onramp import-people` runs import_people.
         args[0] = args[0].replace("-", "_")
     execute_from_command_line(["onramp", *args])
-    # The command is done and the process is about to exit: freezing the objects alive now
-    # keeps the interpreter's shutdown from walking all of them again (Django, NumPy, DuckDB and
-    # pydantic leave ~90,000): 0.1 s instead of 0.5 s after every command.
+    # The command is done and the process is about to exit. Its database connections are closed
+    # now, cleanly (SQLite checkpoints its log, PostgreSQL ends the session); then freezing the
+    # objects still alive keeps the interpreter's shutdown from walking all of them again
+    # (Django, NumPy, DuckDB and pydantic leave ~90,000): 0.1 s instead of 0.5 s.
+    from django.db import connections
+
+    connections.close_all()
     gc.freeze()
 
 
