@@ -200,11 +200,12 @@ def _restore(pristine: str, var: Path, bench_db: str, server_url: str) -> str:
         return ""
     import psycopg
 
-    name = bench_db.rsplit("/", 1)[1] + "_round"
+    server, template = bench_db.rsplit("/", 1)
+    name = template + "_round"
     with psycopg.connect(server_url, autocommit=True) as con:
         con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        con.execute(f"CREATE DATABASE {name} TEMPLATE {bench_db.rsplit('/', 1)[1]}")
-    return bench_db.rsplit("/", 1)[0] + "/" + name
+        con.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return f"{server}/{name}"
 
 
 def main() -> None:

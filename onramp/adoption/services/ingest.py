@@ -119,7 +119,7 @@ class _Digest:
         self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
 
     def start(self) -> None:
-        if not self._thread.is_alive() and not self._result and not self._error:
+        if self._thread.ident is None:  # not started yet
             self._thread.start()
 
     def _run(self, path: Path) -> None:
@@ -415,13 +415,13 @@ def _ingest(
 ) -> IngestResult:
     progress("Checking", 1, 1)
     progress("Reading and grouping", 0, 1)
-    events_sql, where = _select(path, fmt, mapping, service, services)
-    sql = events_sql.sql
+    parsed, where = _select(path, fmt, mapping, service, services)
+    sql = parsed.sql
     # DuckDB groups in a thread (it releases the GIL and takes both cores) while this one reads
     # the organisation: the identities to match and the units of the roll-up.
     kinds = {service.adopter_kind} if service is not None else {"people", "projects"}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        grouping = pool.submit(_group, con, events_sql)
+        grouping = pool.submit(_group, con, parsed)
         try:
             org = OrgIndex.load(kinds)
         except BaseException:
@@ -596,7 +596,8 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
             f"SELECT count(*), count(DISTINCT {bit}) FROM (SELECT hash(action) AS h "
             "FROM grouped WHERE by_day = 0 AND action <> '')"
         ).fetchone()
-        if actions == bits:
+        exact = actions == bits
+        if exact:
             con.execute(
                 f"""CREATE TEMP TABLE agg AS
                 SELECT sid, key, day, is_bad, nrows, {events_col} AS events, {qual_col} AS qual,
@@ -604,7 +605,7 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
                 FROM grouped WHERE by_day = 1"""
             )
         con.execute("DROP TABLE grouped")
-        if actions == bits:
+        if exact:
             return True
     con.execute(
         f"""CREATE TEMP TABLE agg AS
@@ -670,18 +671,19 @@ def _register_adopters(
     one_key_each = True
     for s in touched:
         is_project = s.adopter_kind == "projects"
-        # Manual mappings win over the directory (merged here, where the order is certain).
-        table = {
-            **org.keys[s.adopter_kind],
-            **{
-                u.identity: (u.mapped_project_id if is_project else u.mapped_to_id)
-                for u in UnmatchedIdentity.objects.filter(service=s).exclude(
-                    mapped_to__isnull=True, mapped_project__isnull=True
-                )
-            },
+        directory = org.keys[s.adopter_kind]
+        manual = {
+            u.identity: (u.mapped_project_id if is_project else u.mapped_to_id)
+            for u in UnmatchedIdentity.objects.filter(service=s).exclude(
+                mapped_to__isnull=True, mapped_project__isnull=True
+            )
         }
         keys = con.execute("SELECT DISTINCT key FROM agg WHERE sid = ?", [s.pk]).fetchnumpy()
-        hits = [(key, table.get(key)) for key in keys["key"].tolist()]
+        # Manual mappings win over the directory (decided here, where the order is certain).
+        hits = [
+            (key, manual[key] if key in manual else directory.get(key))
+            for key in keys["key"].tolist()
+        ]
         hits = [(key, pk) for key, pk in hits if pk is not None]
         one_key_each &= len({pk for _, pk in hits}) == len(hits)
         found.extend(

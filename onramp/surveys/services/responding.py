@@ -486,26 +486,19 @@ def _insert_query(db: str, model: type[Model], rows: int) -> tuple[str, tuple[Fi
     return sql, fields, returning
 
 
-def _insert(cursor: CursorWrapper, db: str, *objs: Model) -> None:
-    """INSERT new instances of one model in one statement, their values prepared by their
-    fields as the ORM prepares them; a single instance gets its new primary key. Plain SQL
-    because the ORM compiles an INSERT anew each time; it sends no model signals (responses
-    and answers have no receivers, and are not audited)."""
-    model = type(objs[0])
+def _insert(cursor: CursorWrapper, db: str, obj: Model) -> None:
+    """INSERT a new instance, its values prepared by its fields as the ORM prepares them, and
+    give it its new primary key. Plain SQL because the ORM compiles an INSERT anew each time;
+    it sends no model signals (responses have no receivers, and are not audited)."""
+    model = type(obj)
     connection = connections[db]
-    sql, fields, returning = _insert_query(db, model, len(objs))
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    cursor.execute(sql, params)
-    if len(objs) == 1:
-        obj = objs[0]
-        if returning:
-            obj.pk = cursor.fetchone()[0]
-        else:
-            obj.pk = connection.ops.last_insert_id(
-                cursor, model._meta.db_table, model._meta.pk.column
-            )
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, db
+    sql, fields, returning = _insert_query(db, model, 1)
+    cursor.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+    if returning:
+        obj.pk = cursor.fetchone()[0]
+    else:
+        obj.pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    obj._state.adding, obj._state.db = False, db
 
 
 def _insert_answers(
