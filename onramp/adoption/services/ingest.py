@@ -318,7 +318,8 @@ def usage_ingest(
 class _Events:
     """The SQL of the file's parsed events, and what is known of it before reading."""
 
-    sql: str
+    sql: str  # one row per event, fields cleaned (key lower-cased, trimmed), `bad` named
+    raw: str  # one row per event, key and action as read; `pre_bad` flags all but an empty key
     counted: bool  # a count column: else every row is one event
     every_qualifies: bool  # no rule lists actions: every event qualifies
 
@@ -330,16 +331,15 @@ def _select(
     service: Service | None,
     services: dict[str, Service],
 ) -> tuple[_Events, dict[str, str]]:
-    """The SQL giving one parsed row per event (with a `bad` column naming the first bad field)
-    and, per field, the header it reads."""
+    """The SQL of the file's events (see _Events) and, per field, the header it reads."""
     f = mapping.fields
     ts = f"try_cast({_q(f['timestamp'])} AS TIMESTAMP)"
     key_cols = [c for c in (f.get("user"), f.get("project")) if c]
     if service is not None:
         key_col = f.get("project") if service.adopter_kind == "projects" else f.get("user")
         key_cols = [key_col] if key_col else key_cols
-    key = f"lower(trim(CAST({_q(key_cols[0])} AS VARCHAR)))"
-    action = f"trim(CAST({_q(f['action'])} AS VARCHAR))" if f.get("action") else "''"
+    raw_key = f"CAST({_q(key_cols[0])} AS VARCHAR)"
+    raw_action = f"CAST({_q(f['action'])} AS VARCHAR)" if f.get("action") else "''"
     if f.get("count"):
         raw_count = _q(f["count"])
         count = f"try_cast({raw_count} AS BIGINT)"
@@ -361,39 +361,52 @@ def _select(
         allowed = {k: s for k, s in services.items() if service is None or s.pk == service.pk}
         cases = " ".join(f"WHEN {_lit(k)} THEN {s.pk}" for k, s in allowed.items())
         sid = f"(CASE {raw} {cases} ELSE NULL END)" if cases else "NULL"
-    qual_parts = []
-    for pk, actions in rules.items():
-        if actions:
-            listed = ", ".join(_lit(a) for a in actions)
-            qual_parts.append(f"(sid = {pk} AND action IN ({listed}))")
-        else:
-            qual_parts.append(f"(sid = {pk})")
+
+    def qualifies(action: str) -> str:
+        parts = []
+        for pk, actions in rules.items():
+            if actions:
+                listed = ", ".join(_lit(a) for a in actions)
+                parts.append(f"(sid = {pk} AND {action} IN ({listed}))")
+            else:
+                parts.append(f"(sid = {pk})")
+        return " OR ".join(parts) or "true"
+
     # Every event qualifies when no rule lists actions: a constant, which the grouping then
     # need not sum apart (each aggregate costs DuckDB about a tenth more on a large file).
     every = all(not actions for actions in rules.values())
-    qualifies = "true" if every else " OR ".join(qual_parts) or "true"
     # Each field parsed once, then checked: the first bad field of a row names its error.
     parsed = (
-        f"SELECT {ts} AS t, {key} AS key, {action} AS action, {sid} AS sid, {count_val} AS n, "
-        f"{count_bad} AS count_bad FROM {_reader(path, fmt)}"
+        f"SELECT {ts} AS t, lower(trim({raw_key})) AS key, trim({raw_action}) AS action, "
+        f"{sid} AS sid, {count_val} AS n, {count_bad} AS count_bad FROM {_reader(path, fmt)}"
     )
     inner = (
         "SELECT CAST(t AS DATE) AS day, key, action, sid, n, "
         "CASE WHEN t IS NULL THEN 'timestamp' WHEN key IS NULL OR key = '' THEN 'key' "
         "WHEN count_bad THEN 'count' WHEN sid IS NULL THEN 'service' ELSE NULL END AS bad, "
-        # The same test as a flag, for the grouping: no text made per row (`bad` is read only
-        # to name the first errors).
         "(t IS NULL OR key IS NULL OR key = '' OR count_bad OR sid IS NULL) AS is_bad "
         f"FROM ({parsed})"
     )
-    sql = f"SELECT *, ({qualifies}) AS q FROM ({inner})"
+    sql = f"SELECT *, ({'true' if every else qualifies('action')}) AS q FROM ({inner})"
+    # The same events with the key and the action as read: lower-casing and trimming each of
+    # ten million keys cost DuckDB more than grouping them; the grouping does it once per
+    # distinct key instead (see _group).
+    raw_events = (
+        "SELECT CAST(t AS DATE) AS day, key, action, sid, n, "
+        "(t IS NULL OR count_bad OR sid IS NULL) AS pre_bad FROM ("
+        f"SELECT {ts} AS t, {raw_key} AS key, {raw_action} AS action, {sid} AS sid, "
+        f"{count_val} AS n, {count_bad} AS count_bad FROM {_reader(path, fmt)})"
+    )
+    raw_sql = (
+        f"SELECT *, ({'true' if every else qualifies('trim(action)')}) AS q FROM ({raw_events})"
+    )
     where = {
         "timestamp": f["timestamp"],
         "key": key_cols[0],
         "count": f.get("count") or "count",
         "service": f.get("service") or "service",
     }
-    return _Events(sql, counted=bool(f.get("count")), every_qualifies=every), where
+    return _Events(sql, raw_sql, counted=bool(f.get("count")), every_qualifies=every), where
 
 
 def _ingest(
@@ -564,11 +577,37 @@ def _action_bit(hashes: list[int]) -> str | None:
     return None
 
 
+def _clean_mask(con: duckdb.DuckDBPyConnection, bit: str) -> str | None:
+    """SQL of the set of distinct (trimmed) actions of a group of `grouped`, from its `mask`
+    of the actions as read; None when two of the file's actions share a bit (the sample
+    missed one). Usually the mask itself; when some actions differ only by spaces around
+    them, or are only spaces, their bits are merged into one or dropped."""
+    actions, bits = con.execute(
+        f"SELECT count(*), count(DISTINCT {bit}) FROM (SELECT hash(action) AS h "
+        "FROM grouped WHERE by_day = 0 AND action <> '')"
+    ).fetchone()
+    if actions != bits:
+        return None
+    trimmed: dict[str, int] = {}
+    for clean, b in con.execute(
+        f"SELECT trim(action), {bit} FROM (SELECT action, hash(action) AS h "
+        "FROM grouped WHERE by_day = 0 AND action <> '')"
+    ).fetchall():
+        trimmed[clean] = trimmed.get(clean, 0) | (1 << b)
+    if "" not in trimmed and len(trimmed) == actions:
+        return "mask"
+    trimmed.pop("", None)
+    terms = [
+        f"CASE WHEN mask & {bits}::UBIGINT <> 0 THEN {1 << i}::UBIGINT ELSE 0::UBIGINT END"
+        for i, bits in enumerate(trimmed.values())
+    ]
+    return "(" + " | ".join(terms) + ")" if terms else "NULL::UBIGINT"
+
+
 def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
     """Create the temp table `agg`: per (sid, key, day, is_bad) the rows, events, qualifying
     events and distinct actions of the file, and the actions themselves (`acts`: a set of bits
     when each action got its own, which this returns true for; else a list)."""
-    sql = events.sql
     # Sums that a constant makes equal to another are not computed twice.
     event_sum = "sum(n)" if events.counted else "nrows"
     qual_sum = "coalesce(sum(n) FILTER (WHERE q), 0)"
@@ -579,33 +618,37 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
     events_col = "events" if events.counted else "nrows"
     qual_col = events_col if events.every_qualifies else "qual"
     sample = con.execute(
-        f"SELECT DISTINCT hash(action) FROM (SELECT coalesce(action, '') AS action "
-        f"FROM ({sql}) LIMIT {SAMPLE_ROWS}) WHERE action <> ''"
+        f"SELECT DISTINCT hash(action) FROM (SELECT action FROM ({events.raw}) "
+        f"LIMIT {SAMPLE_ROWS}) WHERE action <> ''"
     ).fetchall()
     bit = _action_bit([h for (h,) in sample])
     if bit is not None:
+        # One pass over the events as read (key and action neither trimmed nor lower-cased),
+        # then the keys cleaned once per (key, day) group and grouped again by the clean key.
         con.execute(
             f"""CREATE TEMP TABLE grouped AS
-            SELECT sid, key, day, is_bad, action, GROUPING(action) AS by_day,
+            SELECT sid, key AS raw_key, day, pre_bad, action, GROUPING(action) AS by_day,
                    count(*) AS nrows, {sums_sql}bit_or(1::UBIGINT << {bit}) AS mask
-            FROM (SELECT sid, key, day, is_bad, coalesce(action, '') AS action,
-                         CASE WHEN action <> '' THEN hash(action) END AS h, n, q FROM ({sql}))
-            GROUP BY GROUPING SETS ((sid, key, day, is_bad), (action))"""
+            FROM (SELECT sid, key, day, pre_bad, action,
+                         CASE WHEN action <> '' THEN hash(action) END AS h, n, q
+                  FROM ({events.raw}))
+            GROUP BY GROUPING SETS ((sid, key, day, pre_bad), (action))"""
         )
-        actions, bits = con.execute(
-            f"SELECT count(*), count(DISTINCT {bit}) FROM (SELECT hash(action) AS h "
-            "FROM grouped WHERE by_day = 0 AND action <> '')"
-        ).fetchone()
-        exact = actions == bits
-        if exact:
+        mask = _clean_mask(con, bit)
+        if mask is not None:
             con.execute(
                 f"""CREATE TEMP TABLE agg AS
-                SELECT sid, key, day, is_bad, nrows, {events_col} AS events, {qual_col} AS qual,
-                       coalesce(bit_count(mask), 0) AS actions, coalesce(mask, 0) AS acts
-                FROM grouped WHERE by_day = 1"""
+                SELECT sid, key, day, is_bad, sum(nrows) AS nrows, sum(events) AS events,
+                       sum(qual) AS qual, coalesce(bit_count(bit_or(mask)), 0) AS actions,
+                       coalesce(bit_or(mask), 0) AS acts
+                FROM (SELECT sid, lower(trim(raw_key)) AS key, day,
+                             (pre_bad OR raw_key IS NULL OR trim(raw_key) = '') AS is_bad,
+                             nrows, {events_col} AS events, {qual_col} AS qual, {mask} AS mask
+                      FROM grouped WHERE by_day = 1)
+                GROUP BY sid, key, day, is_bad"""
             )
         con.execute("DROP TABLE grouped")
-        if exact:
+        if mask is not None:
             return True
     con.execute(
         f"""CREATE TEMP TABLE agg AS
@@ -614,7 +657,7 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
                list(action) FILTER (WHERE action <> '') AS acts
         FROM (SELECT sid, key, day, is_bad, action, count(*) AS nrows,
                      sum(n) AS events, {qual_sum} AS qual
-              FROM ({sql}) GROUP BY ALL)
+              FROM ({events.sql}) GROUP BY ALL)
         GROUP BY sid, key, day, is_bad"""
     )
     return False

@@ -357,3 +357,24 @@ def test_an_action_bit_is_picked_that_separates_every_sampled_action():
     assert len({(h >> shift) & 63 for h in hashes}) == 4
     assert ingest._action_bit(list(range(65))) is None  # more actions than bits
     assert ingest._action_bit([7, 7]) is None  # no window separates equal hashes
+
+
+@pytest.mark.parametrize("other_actions", [0, 70])
+def test_keys_and_actions_are_read_trimmed_and_case_blind_on_every_path(
+    tmp_path, small_org, people_service, other_actions
+):
+    # The bit-set path groups keys and actions as read, and cleans them after: an identity in
+    # another case or with spaces is the same person, an action with spaces around it the same
+    # action (one bit, counted once; it qualifies), an action of spaces only is no action.
+    rule_update(service=people_service, qualifying_actions="publish", min_active_days=1)
+    lines = ["timestamp,user,action", "2026-03-02T09:00:00,p2@acme.test,open",
+             "2026-03-02T10:00:00, P2@ACME.test ,open ", "2026-03-02T11:00:00,p2@acme.test, publish",
+             "2026-03-02T12:00:00,p2@acme.test,   ", "2026-03-03T10:00:00,  E2,publish  ",
+             "2026-03-03T11:00:00,E2,publish"]  # fmt: skip
+    lines += [f"2026-03-04T09:00:00,p3@acme.test,x{i}" for i in range(other_actions)]
+    usage_ingest(path=write(tmp_path, "u.csv", lines), service=people_service)
+    assert activity(people_service)[:2] == [
+        ("E2", "", D(2026, 3, 2), 4, 1, 2),
+        ("E2", "", D(2026, 3, 3), 2, 2, 1),
+    ]
+    assert not UnmatchedIdentity.objects.exists()
