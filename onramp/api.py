@@ -7,14 +7,17 @@ as `Authorization: Bearer onr_...`. Every endpoint declares its policy with `@ap
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, get_type_hints
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
+from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -93,6 +96,21 @@ class Pages(PageNumberPagination):
         page_size: int | None = Field(None, ge=1, le=100)
 
 
+class LocalSwagger(Swagger):
+    """Swagger UI from this server's static files. Ninja uses them only when it is an installed
+    app, which it is not here (see settings: it would slow every command's start); otherwise
+    it links a CDN, and Onramp works offline."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 class OnrampAPI(NinjaAPI):
     """Documents the responses that come from outside an endpoint: 400 for a body that is not
     JSON (ninja's parser), 422 for input that fails validation, and 429 from the rate limit
@@ -150,6 +168,7 @@ api = OnrampAPI(
     urls_namespace="api",
     # The schema and the docs page describe the API, they hold no data: public, and declared so.
     docs_decorator=access(PUBLIC),
+    docs=LocalSwagger(),
 )
 
 
