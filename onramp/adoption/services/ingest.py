@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import os
 import tempfile
 import threading
@@ -446,6 +447,11 @@ def _ingest(
     progress("Reading and grouping", 1, 1)
     if isinstance(digest, _Digest):
         digest.start()
+    by_pk = {s.pk: s for s in services.values()}
+    if service is not None:
+        by_pk[service.pk] = service
+    progress("Matching", 0, 1)
+    _match(con, by_pk, org, bits=bits)
     bad_rows = con.execute("SELECT coalesce(sum(nrows), 0) FROM agg WHERE is_bad").fetchone()[0]
     if bad_rows and not skip_bad_rows:
         raise TableError(_first_errors(con, sql, where, name, fmt, service, bad_rows))
@@ -454,14 +460,12 @@ def _ingest(
         "SELECT coalesce(sum(events), 0), count(*), min(day), max(day) FROM agg"
     ).fetchone()
     events, _, first_day, last_day = total
-    by_pk = {s.pk: s for s in services.values()}
-    if service is not None:
-        by_pk[service.pk] = service
     sids = [r[0] for r in con.execute("SELECT DISTINCT sid FROM agg").fetchall()]
     touched = [by_pk[sid] for sid in sids]
-
-    progress("Matching", 0, 1)
-    _register_adopters(con, touched, org, bits=bits)
+    _create_matched(
+        con,
+        "SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM agg",
+    )
     progress("Matching", 1, 1)
 
     with transaction.atomic():
@@ -605,9 +609,10 @@ def _clean_mask(con: duckdb.DuckDBPyConnection, bit: str) -> str | None:
 
 
 def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
-    """Create the temp table `agg`: per (sid, key, day, is_bad) the rows, events, qualifying
-    events and distinct actions of the file, and the actions themselves (`acts`: a set of bits
-    when each action got its own, which this returns true for; else a list)."""
+    """Create `days`: per (sid, raw_key, day, pre_bad) the rows, events, qualifying events and
+    distinct actions of the file, and the actions themselves (`acts`: a set of bits when each
+    action got its own, which this returns true for; else a list). `raw_key` is the key as
+    read on the bit-set path (cleaned by _match), the clean key on the other."""
     # Sums that a constant makes equal to another are not computed twice.
     event_sum = "sum(n)" if events.counted else "nrows"
     qual_sum = "coalesce(sum(n) FILTER (WHERE q), 0)"
@@ -637,23 +642,19 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
         mask = _clean_mask(con, bit)
         if mask is not None:
             con.execute(
-                f"""CREATE TEMP TABLE agg AS
-                SELECT sid, key, day, is_bad, sum(nrows) AS nrows, sum(events) AS events,
-                       sum(qual) AS qual, coalesce(bit_count(bit_or(mask)), 0) AS actions,
-                       coalesce(bit_or(mask), 0) AS acts
-                FROM (SELECT sid, lower(trim(raw_key)) AS key, day,
-                             (pre_bad OR raw_key IS NULL OR trim(raw_key) = '') AS is_bad,
-                             nrows, {events_col} AS events, {qual_col} AS qual, {mask} AS mask
-                      FROM grouped WHERE by_day = 1)
-                GROUP BY sid, key, day, is_bad"""
+                f"""CREATE TEMP VIEW days AS
+                SELECT sid, raw_key, day, pre_bad, nrows, {events_col} AS events,
+                       {qual_col} AS qual, coalesce(bit_count({mask}), 0) AS actions,
+                       coalesce({mask}, 0) AS acts
+                FROM grouped WHERE by_day = 1"""
             )
-        con.execute("DROP TABLE grouped")
-        if mask is not None:
             return True
+        con.execute("DROP TABLE grouped")
     con.execute(
-        f"""CREATE TEMP TABLE agg AS
-        SELECT sid, key, day, is_bad, sum(nrows) AS nrows, sum(events) AS events,
-               sum(qual) AS qual, count(*) FILTER (WHERE action <> '') AS actions,
+        f"""CREATE TEMP TABLE days AS
+        SELECT sid, key AS raw_key, day, is_bad AS pre_bad, sum(nrows) AS nrows,
+               sum(events) AS events, sum(qual) AS qual,
+               count(*) FILTER (WHERE action <> '') AS actions,
                list(action) FILTER (WHERE action <> '') AS acts
         FROM (SELECT sid, key, day, is_bad, action, count(*) AS nrows,
                      sum(n) AS events, {qual_sum} AS qual
@@ -702,17 +703,22 @@ def _first_errors(
     return errors
 
 
-def _register_adopters(
-    con: duckdb.DuckDBPyConnection, touched: list[Service], org: OrgIndex, *, bits: bool
+def _match(
+    con: duckdb.DuckDBPyConnection, by_pk: dict[int, Service], org: OrgIndex, *, bits: bool
 ) -> None:
-    """Match the file's identities to adopters and create `matched`: one row per service,
-    adopter and day, in the unique indexes' order. Emails and employee ids find people, codes
-    find projects, and identities mapped by hand before win over both. The file's distinct
-    identities (tens of thousands, not its million rows) are looked up in Python dicts; when
-    no two of them name the same adopter (the usual case), `agg` needs no second grouping."""
+    """Create `agg` from `days`: per service, adopter (or unmatched identity) and day, the
+    counts, and whether the rows are bad. The keys are cleaned (trimmed, lower-cased) and
+    matched once per distinct key, in Python dicts: emails and employee ids find people, codes
+    find projects, and identities mapped by hand before win over both. When no two keys of a
+    service name the same adopter (the usual case) no second grouping is needed."""
     found: list[tuple] = []
-    one_key_each = True
-    for s in touched:
+    merge = False
+    raw_keys = con.execute(
+        "SELECT sid, raw_key, lower(trim(raw_key)) FROM (SELECT DISTINCT sid, raw_key FROM days) "
+        "WHERE sid IS NOT NULL AND raw_key IS NOT NULL ORDER BY sid"
+    ).fetchall()
+    for sid, keys in itertools.groupby(raw_keys, key=lambda r: r[0]):
+        s = by_pk[sid]
         is_project = s.adopter_kind == "projects"
         directory = org.keys[s.adopter_kind]
         manual = {
@@ -721,37 +727,39 @@ def _register_adopters(
                 mapped_to__isnull=True, mapped_project__isnull=True
             )
         }
-        keys = con.execute("SELECT DISTINCT key FROM agg WHERE sid = ?", [s.pk]).fetchnumpy()
-        # Manual mappings win over the directory (decided here, where the order is certain).
-        hits = [
-            (key, manual[key] if key in manual else directory.get(key))
-            for key in keys["key"].tolist()
-        ]
-        hits = [(key, pk) for key, pk in hits if pk is not None]
-        one_key_each &= len({pk for _, pk in hits}) == len(hits)
-        found.extend(
-            (s.pk, key, None if is_project else pk, pk if is_project else None) for key, pk in hits
-        )
+        targets: set[Any] = set()
+        for _, raw_key, key in keys:
+            if not key:
+                found.append((sid, raw_key, None, None, True))
+                continue
+            # Manual mappings win over the directory (decided here, where the order is certain).
+            pk = manual[key] if key in manual else directory.get(key)
+            target = key if pk is None else pk
+            merge |= target in targets
+            targets.add(target)
+            found.append((sid, raw_key, key, pk, False))
     _load_table(
         con,
-        "adopters",
-        {"sid": "BIGINT", "key": "VARCHAR", "person_id": "BIGINT", "project_id": "BIGINT"},
+        "keys",
+        {"sid": "BIGINT", "raw_key": "VARCHAR", "key": "VARCHAR", "adopter": "BIGINT",
+         "bad": "BOOLEAN"},
         found,
-    )
-    columns = (
-        "g.sid, a.person_id, a.project_id, CASE WHEN a.key IS NULL THEN g.key ELSE '' END "
-        "AS identity, g.day"
-    )
-    if one_key_each:
-        source = f"SELECT {columns}, g.events, g.qual, g.actions"
-    else:
+    )  # fmt: skip
+    projects = [sid for sid, s in by_pk.items() if s.adopter_kind == "projects"]
+    is_project = f"d.sid IN ({', '.join(map(str, projects))})" if projects else "false"
+    rows = f"""SELECT d.sid, d.day, d.pre_bad OR coalesce(k.bad, true) AS is_bad,
+               CASE WHEN NOT {is_project} THEN k.adopter END AS person_id,
+               CASE WHEN {is_project} THEN k.adopter END AS project_id,
+               CASE WHEN k.adopter IS NULL THEN coalesce(k.key, '') ELSE '' END AS identity,
+               d.nrows, d.events, d.qual, d.actions, d.acts
+        FROM days d LEFT JOIN keys k ON k.sid = d.sid AND k.raw_key = d.raw_key"""
+    if merge:
         # The actions of all the identities of an adopter on a day, counted once.
-        union = "bit_count(bit_or(g.acts))" if bits else "len(list_distinct(flatten(list(g.acts))))"
-        source = (
-            f"SELECT {columns}, sum(g.events) AS events, sum(g.qual) AS qual, {union} AS actions"
-        )
-    source += " FROM agg g LEFT JOIN adopters a ON a.sid = g.sid AND a.key = g.key"
-    _create_matched(con, source + ("" if one_key_each else " GROUP BY ALL"))
+        union = "bit_count(bit_or(acts))" if bits else "len(list_distinct(flatten(list(acts))))"
+        rows = f"""SELECT sid, day, is_bad, person_id, project_id, identity, sum(nrows) AS nrows,
+                   sum(events) AS events, sum(qual) AS qual, {union} AS actions
+            FROM ({rows}) GROUP BY sid, day, is_bad, person_id, project_id, identity"""
+    con.execute(f"CREATE TEMP TABLE agg AS {rows}")
 
 
 def _create_matched(con: duckdb.DuckDBPyConnection, source: str) -> None:
