@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import itertools
 import os
 import tempfile
 import threading
@@ -711,40 +710,55 @@ def _match(
     matched once per distinct key, in Python dicts: emails and employee ids find people, codes
     find projects, and identities mapped by hand before win over both. When no two keys of a
     service name the same adopter (the usual case) no second grouping is needed."""
-    found: list[tuple] = []
-    merge = False
-    raw_keys = con.execute(
-        "SELECT sid, raw_key, lower(trim(raw_key)) FROM (SELECT DISTINCT sid, raw_key FROM days) "
-        "WHERE sid IS NOT NULL AND raw_key IS NOT NULL ORDER BY sid"
-    ).fetchall()
-    for sid, keys in itertools.groupby(raw_keys, key=lambda r: r[0]):
+    # The distinct keys stay in DuckDB; Python reads them once and hands back integers only
+    # (registering tens of thousands of strings again cost more than the matching).
+    con.execute(
+        """CREATE TEMP TABLE keys AS
+        SELECT row_number() OVER () - 1 AS i, sid, raw_key, lower(trim(raw_key)) AS key
+        FROM (SELECT DISTINCT sid, raw_key FROM days
+              WHERE sid IS NOT NULL AND raw_key IS NOT NULL)"""
+    )
+    listed = con.execute("SELECT sid, key FROM keys ORDER BY i").fetchnumpy()
+    sids, keys = listed["sid"].tolist(), listed["key"].tolist()
+    adopter = np.full(len(keys), -1, dtype=np.int64)  # -1: none (an unmatched identity)
+    bad = np.zeros(len(keys), dtype=bool)
+    lookups: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+    for sid in set(sids):
         s = by_pk[sid]
         is_project = s.adopter_kind == "projects"
-        directory = org.keys[s.adopter_kind]
         manual = {
             u.identity: (u.mapped_project_id if is_project else u.mapped_to_id)
             for u in UnmatchedIdentity.objects.filter(service=s).exclude(
                 mapped_to__isnull=True, mapped_project__isnull=True
             )
         }
-        targets: set[Any] = set()
-        for _, raw_key, key in keys:
-            if not key:
-                found.append((sid, raw_key, None, None, True))
-                continue
-            # Manual mappings win over the directory (decided here, where the order is certain).
-            pk = manual[key] if key in manual else directory.get(key)
-            target = key if pk is None else pk
-            merge |= target in targets
-            targets.add(target)
-            found.append((sid, raw_key, key, pk, False))
-    _load_table(
-        con,
-        "keys",
-        {"sid": "BIGINT", "raw_key": "VARCHAR", "key": "VARCHAR", "adopter": "BIGINT",
-         "bad": "BOOLEAN"},
-        found,
-    )  # fmt: skip
+        lookups[sid] = (manual, org.keys[s.adopter_kind])
+    targets: set[tuple[int, Any]] = set()
+    merge = False
+    for i, (sid, key) in enumerate(zip(sids, keys, strict=True)):
+        if not key:
+            bad[i] = True
+            continue
+        manual, directory = lookups[sid]
+        # Manual mappings win over the directory (decided here, where the order is certain).
+        pk = manual[key] if key in manual else directory.get(key)
+        target = (sid, key if pk is None else pk)
+        merge |= target in targets
+        targets.add(target)
+        if pk is not None:
+            adopter[i] = pk
+    con.register(
+        "key_matches", {"i": np.arange(len(keys), dtype=np.int64), "adopter": adopter, "bad": bad}
+    )
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE keys AS
+            SELECT k.sid, k.raw_key, k.key, CASE WHEN m.adopter >= 0 THEN m.adopter END AS adopter,
+                   m.bad
+            FROM keys k JOIN key_matches m USING (i)"""
+        )
+    finally:
+        con.unregister("key_matches")
     projects = [sid for sid, s in by_pk.items() if s.adopter_kind == "projects"]
     is_project = f"d.sid IN ({', '.join(map(str, projects))})" if projects else "false"
     rows = f"""SELECT d.sid, d.day, d.pre_bad OR coalesce(k.bad, true) AS is_bad,
