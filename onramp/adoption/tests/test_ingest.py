@@ -200,6 +200,20 @@ def test_the_command_imports_a_file_and_reports_bad_rows(
     assert "v.csv, row 2, column 'timestamp'" in capsys.readouterr().err
 
 
+def test_the_command_shows_its_steps_on_a_progress_bar_unless_quiet(
+    tmp_path, small_org, people_service, capsys
+):
+    lines = ["timestamp,user,action", "2026-03-02,p2@acme.test,open"]
+    call_command("ingest_usage", str(write(tmp_path, "u.csv", lines)), "--service",
+                 people_service.slug)  # fmt: skip
+    err = capsys.readouterr().err
+    assert "Reading and grouping" in err and "Writing" in err
+    lines.append("2026-03-03,p2@acme.test,open")
+    call_command("ingest_usage", str(write(tmp_path, "v.csv", lines)), "--service",
+                 people_service.slug, verbosity=0)  # fmt: skip
+    assert capsys.readouterr().err == ""
+
+
 def test_a_service_column_routes_events_and_unknown_services_are_errors(
     tmp_path, small_org, people_service
 ):
