@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.template.context_processors import csrf
+from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_protect
 
@@ -90,8 +91,9 @@ def _form_data(request: HttpRequest) -> dict:
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and rate_limit_hit("survey_token", token, PER_TOKEN) is not None:
         return too_many_requests(request, PER_TOKEN.period, api=False)
+    today = timezone.localdate()  # once: it converts the time to the local zone
     try:
-        invitation = invitation_for_token(token)
+        invitation = invitation_for_token(token, today=today)
     except InvalidToken:
         return _invalid(request)
     survey = invitation.survey
@@ -102,7 +104,11 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         posted = _form_data(request)
         try:
             response_submit(
-                raw_token=token, answers=posted, invitation=invitation, questions=questions
+                raw_token=token,
+                answers=posted,
+                today=today,
+                invitation=invitation,
+                questions=questions,
             )
         except InvalidToken:
             return _invalid(request)

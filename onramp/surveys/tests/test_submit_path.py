@@ -286,3 +286,39 @@ def test_no_page_of_a_link_may_be_kept_by_a_browser_or_a_proxy(client, open_surv
     for page in pages:
         assert page["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
         assert page["Expires"].endswith(" GMT")
+
+
+def test_the_link_comes_as_instances_loaded_from_the_database(big_org, open_survey, links):
+    invitation = invitation_for_token(links["N1-0"])
+    stored = Invitation.objects.select_related("person__unit").get(pk=invitation.pk)
+    assert not invitation._state.adding and invitation._state.db == "default"
+    # Deferred fields are read on first access, as with .only().
+    assert invitation.invited_on == stored.invited_on
+    assert invitation.person.employee_id == stored.person.employee_id
+    assert invitation.person.unit == stored.person.unit and invitation.person.unit_id == (
+        stored.person.unit_id
+    )
+    assert invitation.person is invitation.person  # cached, not read again
+    # Saved as any loaded instance is: an UPDATE of the existing row, not a new one.
+    invitation.reminders_sent = 2
+    invitation.save(update_fields=["reminders_sent"])
+    assert Invitation.objects.get(pk=invitation.pk).reminders_sent == 2
+
+
+def test_the_response_returned_is_the_one_stored(open_now, big_org, invite):
+    # One survey in each mode, each to people of its own (nobody gets two within a week).
+    for anonymity, who in (("anonymous", "N1-1"), ("confidential", "S1-1")):
+        survey = open_now(anonymity=anonymity)
+        team = [p for eid, p in big_org["people"].items() if eid[:2] == who[:2]]
+        tokens = invite(survey, team, today=timezone.localdate())
+        response = response_submit(
+            raw_token=tokens[who], answers=answers_for(survey, nps=8, csat=4)
+        )
+        stored = Response.objects.get(pk=response.pk)
+        for field in Response._meta.concrete_fields:
+            assert getattr(response, field.attname) == getattr(stored, field.attname), field
+        assert response.survey == survey and not response._state.adding
+        assert sorted(response.answers.values_list("score", flat=True)) == [4, 8]
+        if anonymity == "confidential":
+            assert response.invitation.response == response
+            assert response.person == big_org["people"][who]
