@@ -384,6 +384,7 @@ def _select(
         "SELECT CAST(t AS DATE) AS day, key, action, sid, n, "
         "CASE WHEN t IS NULL THEN 'timestamp' WHEN key IS NULL OR key = '' THEN 'key' "
         "WHEN count_bad THEN 'count' WHEN sid IS NULL THEN 'service' ELSE NULL END AS bad, "
+        # The same test as a flag, for the fallback grouping (`bad` names the first errors).
         "(t IS NULL OR key IS NULL OR key = '' OR count_bad OR sid IS NULL) AS is_bad "
         f"FROM ({parsed})"
     )
@@ -627,8 +628,8 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
     ).fetchall()
     bit = _action_bit([h for (h,) in sample])
     if bit is not None:
-        # One pass over the events as read (key and action neither trimmed nor lower-cased),
-        # then the keys cleaned once per (key, day) group and grouped again by the clean key.
+        # One pass over the events as read (key and action neither trimmed nor lower-cased):
+        # _match cleans each distinct key once, _clean_mask each distinct action.
         con.execute(
             f"""CREATE TEMP TABLE grouped AS
             SELECT sid, key AS raw_key, day, pre_bad, action, GROUPING(action) AS by_day,
