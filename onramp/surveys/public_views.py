@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -33,11 +34,26 @@ def _never_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response.headers["Expires"] = http_date()
+        response.headers["Expires"] = _now_http_date()
         response.headers["Cache-Control"] = NO_STORE
         return response
 
     return wrapper
+
+
+# The current second and its HTTP date (formatting one costs ~4 µs; a second sees hundreds of
+# posts under load). One tuple, replaced whole, so a reader never sees half of it.
+_http_now: tuple[int, str] = (0, "")
+
+
+def _now_http_date() -> str:
+    global _http_now
+    second, text = _http_now
+    now = int(time.time())
+    if now != second:
+        text = http_date(now)
+        _http_now = (now, text)
+    return text
 
 
 def _page(
@@ -89,7 +105,10 @@ def _form_data(request: HttpRequest) -> dict:
 @rate_limited("public_form", methods=("GET", "POST"))
 @access(PUBLIC)
 def respond(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "POST" and rate_limit_hit("survey_token", token, PER_TOKEN) is not None:
+    if (
+        request.method == "POST"
+        and rate_limit_hit("survey_token", token, PER_TOKEN, fresh=True) is not None
+    ):
         return too_many_requests(request, PER_TOKEN.period, api=False)
     today = timezone.localdate()  # once: it converts the time to the local zone
     try:

@@ -322,3 +322,15 @@ def test_the_response_returned_is_the_one_stored(open_now, big_org, invite):
         if anonymity == "confidential":
             assert response.invitation.response == response
             assert response.person == big_org["people"][who]
+
+
+def test_a_links_rate_counter_made_first_counts_as_one_incremented_first():
+    from onramp.core.security import Rate, rate_limit_hit
+
+    cache.clear()
+    rate = Rate(limit=2, period=60)
+    made_first = [rate_limit_hit("t", "link", rate, now=600.0, fresh=True) for _ in range(3)]
+    incremented_first = [rate_limit_hit("t", "other", rate, now=600.0) for _ in range(3)]
+    assert made_first == incremented_first == [None, None, 60]
+    # A new window starts a new count.
+    assert rate_limit_hit("t", "link", rate, now=660.0, fresh=True) is None
