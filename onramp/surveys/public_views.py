@@ -93,9 +93,11 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 
 
 def _form_data(request: HttpRequest) -> dict:
+    """The posted answers: the list of values of a question posted more than once (multiple
+    choice), else its value."""
     return {
-        k: (request.POST.getlist(k) if len(request.POST.getlist(k)) > 1 else request.POST.get(k))
-        for k in request.POST
+        k: values if len(values) > 1 else values[-1]
+        for k, values in request.POST.lists()
         if k.startswith("q")
     }
 

@@ -619,6 +619,7 @@ def _answers_params(
     yet, is None here (_insert_answers sets it)."""
     _, fields, _ = _insert_query(connection.alias, Answer, 1)
     choices = Answer._meta.get_field("choices")
+    no_choice = _no_choice(connection.alias)
     rows = []
     for question_id, values in cleaned.items():
         row = {
@@ -626,10 +627,23 @@ def _answers_params(
             "question": question_id,
             "score": values["score"],
             "text": values["text"],
-            "choices": choices.get_db_prep_save(values["choices"], connection),
+            "choices": (
+                no_choice
+                if no_choice is not None and not values["choices"]
+                else choices.get_db_prep_save(values["choices"], connection)
+            ),
         }
         rows.append([row[f.name] for f in fields])  # a new field fails here, loudly
     return rows
+
+
+@functools.cache
+def _no_choice(db: str) -> str | None:
+    """An empty list of choices as its field stores it, when that is plain text (SQLite: "[]"),
+    which can serve every answer without choices (most of them: scores and text); else None
+    (PostgreSQL's driver takes a wrapper object, made for each answer)."""
+    prepared = Answer._meta.get_field("choices").get_db_prep_save([], connections[db])
+    return prepared if isinstance(prepared, str) else None
 
 
 _ANSWER_RESPONSE = [f.name for f in Answer._meta.concrete_fields if not f.primary_key].index(
