@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from onramp.adoption.services import usage_ingest
 from onramp.adoption.services.ingest import ALIASES
 from onramp.catalog.models import Service
+from onramp.core.cli import progress_bar
 from onramp.core.tabular import TableError
 
 
@@ -74,7 +73,7 @@ class Command(BaseCommand):
                 )
             columns[field.strip()] = header.strip()
         started = time.perf_counter()
-        with _progress_bar(options.get("verbosity", 1) >= 1) as progress:
+        with progress_bar(options.get("verbosity", 1) >= 1) as progress:
             try:
                 result = usage_ingest(
                     path=path,
@@ -92,39 +91,3 @@ class Command(BaseCommand):
                 ) from None
         elapsed = time.perf_counter() - started
         self.stdout.write(result.summary + f" ({elapsed:.1f} s)")
-
-
-@contextlib.contextmanager
-def _progress_bar(shown: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr, one line per step; nothing (and rich not even imported: a
-    tenth of a second of a scripted import's start) with -v0."""
-    if not shown:
-        yield lambda step, done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TaskID,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step + "…", total=total)
-            bar.update(tasks[step], completed=done, total=total)
-
-        yield progress

@@ -1,4 +1,4 @@
-"""What the three import commands share: arguments, a rich progress bar on stderr, the summary
+"""What the three import commands share: arguments, a progress bar on stderr, the summary
 on stdout, and exit code 1 with every error listed when the file has any."""
 
 from __future__ import annotations
@@ -8,17 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
+from onramp.core.cli import progress_bar
 from onramp.core.tabular import TableError, read_table
 from onramp.org import importers
 
@@ -59,30 +50,14 @@ class ImportCommand(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         started = time.perf_counter()
-        console = Console(stderr=True)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description:<11}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=options.get("verbosity", 1) < 1,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(phase.capitalize() + "…", total=total)
-                bar.update(tasks[phase], completed=done, total=total)
-
-            parsing = bar.add_task("Parsing…", total=None)
+        with progress_bar(options.get("verbosity", 1) >= 1, width=11) as progress:
+            progress("parsing", 0, None)
             try:
                 table = read_table(path)
             except TableError as exc:
-                bar.stop()
+                progress.stop()
                 self._fail(exc.errors, "The file cannot be read")
-            bar.update(parsing, total=len(table.rows), completed=len(table.rows))
+            progress("parsing", len(table.rows), len(table.rows))
             plan = importers.import_preview(
                 self.kind,
                 table=table,
@@ -91,7 +66,7 @@ class ImportCommand(BaseCommand):
                 progress=progress,
             )
             if plan.errors:
-                bar.stop()
+                progress.stop()
                 self._fail(plan.errors, f"{path.name} has errors")
             self.stdout.write(plan.summary())
             if options["dry_run"]:
@@ -100,7 +75,7 @@ class ImportCommand(BaseCommand):
             try:
                 result = importers.import_apply(plan=plan, progress=progress)
             except importers.ImportRefused as exc:
-                bar.stop()
+                progress.stop()
                 self._fail(exc.errors, "The import was refused")
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(str(result)) + f" ({elapsed:.1f} s)")
