@@ -12,13 +12,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Full, Queue
 from typing import Any
 
 import duckdb
@@ -462,9 +465,9 @@ def _ingest(
     events, _, first_day, last_day = total
     sids = [r[0] for r in con.execute("SELECT DISTINCT sid FROM agg").fetchall()]
     touched = [by_pk[sid] for sid in sids]
-    _create_matched(
-        con,
-        "SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM agg",
+    con.execute(
+        "CREATE TEMP VIEW matched AS SELECT sid, person_id, project_id, identity, day, events, "
+        "qual, least(actions, 32767) AS actions FROM agg"
     )
     progress("Matching", 1, 1)
 
@@ -777,33 +780,6 @@ def _match(
     con.execute(f"CREATE TEMP TABLE agg AS {rows}")
 
 
-def _create_matched(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """(Re)create `matched` from a query of (sid, person_id, project_id, identity, day, events,
-    qual, actions), sorted in the unique indexes' order, so that the B-trees are appended to
-    rather than written all over (several times quicker), and stored in that order (DuckDB's
-    rowid is then the position: the writer fetches a slice of rowids at a time). Matched rows
-    sort on integers, unmatched ones on their text, apart: a text key in the sort of every row
-    cost DuckDB three times as much."""
-    con.execute("SET preserve_insertion_order = true")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE unsorted AS
-        SELECT sid, person_id, project_id, identity, day, events, qual,
-               least(actions, 32767) AS actions,
-               CASE WHEN person_id IS NOT NULL THEN 0 WHEN project_id IS NOT NULL THEN 1
-                    ELSE 2 END AS kind
-        FROM ({source})"""
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE matched AS SELECT * FROM unsorted WHERE kind < 2
-        ORDER BY sid, kind, coalesce(person_id, project_id), day"""
-    )
-    con.execute(
-        "INSERT INTO matched SELECT * FROM unsorted WHERE kind = 2 ORDER BY sid, identity, day"
-    )
-    con.execute("DROP TABLE unsorted")
-    con.execute("SET preserve_insertion_order = false")
-
-
 def _load_table(
     con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: Iterable[tuple]
 ) -> None:
@@ -854,83 +830,194 @@ def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> N
         },
         existing,
     )
-    _create_matched(
-        con,
-        """SELECT sid, person_id, project_id, identity, day, sum(events) AS events,
-               sum(qual) AS qual, max(actions) AS actions
+    con.execute(
+        """CREATE TEMP TABLE merged AS
+        SELECT sid, person_id, project_id, identity, day, sum(events) AS events,
+               sum(qual) AS qual, least(max(actions), 32767) AS actions
         FROM (SELECT sid, person_id, project_id, identity, day, events, qual, actions FROM matched
               UNION ALL SELECT sid, person_id, project_id, identity, day, events, qual, actions
               FROM existing)
-        GROUP BY ALL""",
+        GROUP BY ALL"""
     )
+    con.execute("CREATE OR REPLACE TEMP VIEW matched AS SELECT * FROM merged")
 
 
-# The adopter of a row, by kind: the column bound per row; the other two are constants.
+# The adopter of a row, by kind: its column, the test that a row is of that kind, and the other
+# two adopter columns with their constant values (bound once per statement, not per row).
 _KINDS = (
-    ("person_id", "project_id, identity", "NULL, ''"),
-    ("project_id", "person_id, identity", "NULL, ''"),
-    ("identity", "person_id, project_id", "NULL, NULL"),
+    ("person_id", "person_id IS NOT NULL", "project_id, identity", "NULL, ''"),
+    ("project_id", "project_id IS NOT NULL", "person_id, identity", "NULL, ''"),
+    ("identity", "identity <> ''", "person_id, project_id", "NULL, NULL"),
 )
+_COLUMNS = "sid, person_id, project_id, identity, day, events, qual, actions"
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Rows of `matched` of one service and adopter kind, in the unique index's order."""
+
+    sid: int
+    kind: int
+    sql: str  # SELECT {columns} FROM matched WHERE ... ORDER BY ...: fill in the columns
+
+    def select(self, columns: str) -> str:
+        return self.sql.format(columns=columns)
+
+
+def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[_Chunk]:
+    """`matched` in the unique indexes' order (service, adopter, day), in chunks of about
+    WRITE_BATCH rows: the B-trees are then appended to rather than written all over (several
+    times quicker). People and projects are cut into ranges of ids, each sorted on its own, so
+    that DuckDB sorts the next chunk while the database writes this one; identities sort on
+    their text (in one chunk: a text key in the sort of every row cost DuckDB three times as
+    much)."""
+    segments = con.execute(
+        "SELECT sid, count(person_id), count(project_id), count(*) FILTER (WHERE identity <> '') "
+        "FROM matched GROUP BY sid ORDER BY sid"
+    ).fetchall()
+    for sid, *counts in segments:
+        for kind, rows in enumerate(counts):
+            if not rows:
+                continue
+            column, test, _, _ = _KINDS[kind]
+            where = f"sid = {int(sid)} AND {test}"
+            ranges = [""]
+            parts = -(-rows // WRITE_BATCH)
+            if kind < 2 and parts > 1:
+                quantiles = ", ".join(f"{i / parts:.6f}" for i in range(1, parts))
+                found = con.execute(
+                    f"SELECT approx_quantile({column}, [{quantiles}]) FROM matched WHERE {where}"  # noqa: S608
+                ).fetchone()[0]
+                cuts = sorted({int(c) for c in found})
+                ranges = [
+                    f" AND {column} <= {cuts[0]}",
+                    *(
+                        f" AND {column} > {a} AND {column} <= {b}"
+                        for a, b in itertools.pairwise(cuts)
+                    ),
+                    f" AND {column} > {cuts[-1]}",
+                ]
+            for extra in ranges:
+                yield _Chunk(
+                    int(sid),
+                    kind,
+                    f"SELECT {{columns}} FROM matched WHERE {where}{extra} ORDER BY {column}, day",
+                )
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate `items` in a thread, up to `depth` items ahead of the caller: DuckDB (which
+    releases the GIL) prepares the next chunk while the database writes this one. An error
+    in the thread is raised in the caller; a caller that stops early stops the thread."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not offer((True, item)):
+                    return
+            offer((False, None))
+        except BaseException as exc:  # raised again in the caller's thread
+            offer((False, exc))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     total = con.execute("SELECT count(*) FROM matched").fetchone()[0]
-    table = DailyActivity._meta.db_table
     progress("Writing", 0, total)
-    if connection.vendor == "postgresql":
-        return _copy(con, table, total, progress)
+    # DuckDB sorts the next chunk on one core: the database writes on the other.
+    con.execute("SET threads = 1")
+    try:
+        if connection.vendor == "postgresql":
+            return _copy(con, total, progress)
+        return _insert(con, total, progress)
+    finally:
+        con.execute("RESET threads")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int:
+    """SQLite: multi-row INSERTs of each chunk's values, fetched and flattened in the thread
+    of _ahead."""
+    table = DailyActivity._meta.db_table
+
+    def fetch(chunk: _Chunk) -> tuple[_Chunk, list]:
+        column = _KINDS[chunk.kind][0]
+        part = con.execute(chunk.select(f"{column}, day, events, qual, actions")).fetchnumpy()
+        return chunk, flat_columns(list(part.values()))
+
     # One multi-row INSERT per service and adopter kind, with the service and the unused
     # adopter columns as constants: five values bound per row instead of eight.
-    segments = con.execute(
-        "SELECT sid, kind, min(rowid), max(rowid) + 1 FROM matched GROUP BY sid, kind ORDER BY 3"
-    ).fetchall()
     done = 0
     with connection.cursor() as db, _big_cache(db):
-        for sid, kind, start, stop in segments:
-            bound, constant_columns, constants = _KINDS[kind]
+        for chunk, values in _ahead(map(fetch, _chunks(con))):
+            column, _, constant_columns, constants = _KINDS[chunk.kind]
             head = (
-                f"INSERT INTO {table} (service_id, {constant_columns}, {bound}, day, events, "  # noqa: S608
+                f"INSERT INTO {table} (service_id, {constant_columns}, {column}, day, events, "  # noqa: S608
                 "qualifying_events, distinct_actions) VALUES "
             )
-            row = f"({int(sid)}, {constants}, %s, %s, %s, %s, %s)"
-            for low in range(start, stop, WRITE_BATCH):
-                part = con.execute(
-                    f"SELECT {bound}, day, events, qual, actions FROM matched "  # noqa: S608
-                    "WHERE rowid >= ? AND rowid < ?",
-                    [low, min(stop, low + WRITE_BATCH)],
-                ).fetchnumpy()
-                done += insert_rows(db, head, row, flat_columns(list(part.values())), width=5)
-                progress("Writing", done, total)
+            row = f"({chunk.sid}, {constants}, %s, %s, %s, %s, %s)"
+            done += insert_rows(db, head, row, values, width=5)
+            progress("Writing", done, total)
+    return done
+
+
+def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int:
+    """PostgreSQL: DuckDB writes each chunk as CSV (in C++, in the thread of _ahead) and COPY
+    streams it to the server, which parses and indexes it in its own process: no Python per
+    row, and the server works on one chunk while DuckDB sorts the next."""
+    table = DailyActivity._meta.db_table
+    columns = "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
+    folder = tempfile.mkdtemp(prefix="onramp-usage-")
+
+    def export(numbered: tuple[int, _Chunk]) -> tuple[str, int]:
+        name = os.path.join(folder, f"{numbered[0]}.csv")
+        rows = con.execute(
+            f"COPY ({numbered[1].select(_COLUMNS)}) TO {_lit(name)} "
+            "(HEADER false, FORCE_QUOTE (identity))"
+        ).fetchone()[0]
+        return name, rows
+
+    done = 0
+    try:
+        with connection.cursor() as db:
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+            with db.cursor.copy(copy_sql) as copy:
+                for name, rows in _ahead(map(export, enumerate(_chunks(con)))):
+                    with open(name, "rb") as fh:
+                        while block := fh.read(COPY_BLOCK):
+                            copy.write(block)
+                    os.unlink(name)
+                    done += rows
+                    progress("Writing", done, total)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return done
 
 
 COPY_BLOCK = 1 << 20
-
-
-def _copy(con: duckdb.DuckDBPyConnection, table: str, total: int, progress: Progress) -> int:
-    """PostgreSQL: DuckDB writes the rows as CSV (in C++, on every core) and COPY streams the
-    file to the server, which parses and indexes it in its own process: no Python per row."""
-    columns = "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="onramp-usage-")
-    os.close(fd)
-    try:
-        con.execute(
-            "COPY (SELECT sid, person_id, project_id, identity, day, events, qual, actions "
-            f"FROM matched) TO {_lit(name)} (HEADER false, FORCE_QUOTE (identity))"
-        )
-        size = max(1, os.path.getsize(name))
-        sent = 0
-        with connection.cursor() as db, open(name, "rb") as fh:
-            copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
-            with db.cursor.copy(copy_sql) as copy:
-                while block := fh.read(COPY_BLOCK):
-                    copy.write(block)
-                    sent += len(block)
-                    progress("Writing", min(total, total * sent // size), total)
-    finally:
-        os.unlink(name)
-    progress("Writing", total, total)
-    return total
 
 
 @contextlib.contextmanager
