@@ -392,3 +392,76 @@ def test_keys_and_actions_are_read_trimmed_and_case_blind_on_every_path(
         ("E2", "", D(2026, 3, 3), 2, 2, 1),
     ]
     assert not UnmatchedIdentity.objects.exists()
+
+
+def test_chunks_cover_every_row_once_in_the_unique_indexes_order(monkeypatch):
+    # The writer reads `matched` in chunks of about WRITE_BATCH rows (ranges of adopter ids,
+    # each sorted on its own): together they are every row once, in (service, kind, adopter,
+    # day) order, identities by their text.
+    import duckdb
+
+    monkeypatch.setattr(ingest, "WRITE_BATCH", 7)
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE matched AS SELECT * FROM (VALUES
+        (1, 5, NULL, '', DATE '2026-03-02'), (1, 5, NULL, '', DATE '2026-03-01'),
+        (2, NULL, 9, '', DATE '2026-03-01'), (1, NULL, NULL, 'zed', DATE '2026-03-01'),
+        (1, NULL, NULL, 'amy', DATE '2026-03-02')) t(sid, person_id, project_id, identity, day)
+        UNION ALL SELECT 1, (i * 7919) % 40 + 10, NULL, '', DATE '2026-01-01' + (i % 9)::INT
+        FROM range(360) r(i) WHERE (i * 7919) % 40 + 10 <> 5"""
+    )
+    con.execute("CREATE TEMP TABLE dedup AS SELECT DISTINCT * FROM matched")
+    con.execute("DROP TABLE matched")
+    con.execute("CREATE TABLE matched AS SELECT * FROM dedup")
+    chunks = list(ingest._chunks(con))
+    rows = [
+        (c.sid, c.kind, *r)
+        for c in chunks
+        for r in con.execute(c.select("coalesce(person_id, project_id), identity, day")).fetchall()
+    ]
+    expected = sorted(
+        (sid, 0 if p is not None else 1 if j is not None else 2, p if p is not None else j, i, d)
+        for sid, p, j, i, d in con.execute("SELECT * FROM matched").fetchall()
+    )
+    assert rows == expected
+    assert len(chunks) > 5  # people cut into several ranges
+    assert max(len(con.execute(c.select("day")).fetchall()) for c in chunks) < 7 * 3
+
+
+def test_ahead_yields_in_order_raises_the_threads_error_and_stops_with_its_caller():
+    made: list[int] = []
+
+    def numbers(fail_at: int | None = None):
+        for i in range(100):
+            if i == fail_at:
+                raise ValueError("broken at 5")
+            made.append(i)
+            yield i
+
+    assert list(ingest._ahead(numbers())) == list(range(100))
+    with pytest.raises(ValueError, match="broken at 5"):
+        list(ingest._ahead(numbers(fail_at=5)))
+    made.clear()
+    for i in ingest._ahead(numbers(), depth=2):
+        if i == 3:
+            break
+    assert len(made) <= 3 + 1 + 2 + 1  # read up to `depth` ahead, then stopped
+
+
+def test_an_import_written_in_many_chunks_writes_the_same_rows(
+    tmp_path, small_org, people_service, monkeypatch
+):
+    lines = ["timestamp,user,action"] + [
+        f"2026-03-{1 + d:02d}T09:00:00,{who},open"
+        for d in range(12)
+        for who in ("p2@acme.test", "E3", "ghost@elsewhere.test", "p4@acme.test")
+    ]
+    path = write(tmp_path, "u.csv", lines)
+    usage_ingest(path=path, service=people_service)
+    whole = activity(people_service)
+    DailyActivity.objects.all().delete()
+    IngestBatch.objects.all().delete()
+    monkeypatch.setattr(ingest, "WRITE_BATCH", 5)
+    usage_ingest(path=path, service=people_service)
+    assert activity(people_service) == whole
+    assert len(whole) == 48 and sum(1 for r in whole if r[1]) == 12
