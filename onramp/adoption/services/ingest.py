@@ -67,6 +67,7 @@ FORMATS = {
     ".parquet": "parquet",
 }
 MAX_ERRORS = 5
+INGEST_LOCK = 0x0E1A_0001  # PostgreSQL advisory lock key of usage imports
 WRITE_BATCH = 100_000
 
 
@@ -472,6 +473,11 @@ def _ingest(
     progress("Matching", 1, 1)
 
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One import at a time: a large one locks the activity table (see _set_aside), and
+            # two that both waited for that lock would deadlock.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
         if mode == IngestMode.ADD:
             _merge_existing(con, touched)
         days = dict(con.execute("SELECT sid, list(DISTINCT day) FROM agg GROUP BY sid").fetchall())
@@ -849,6 +855,12 @@ _KINDS = (
     ("project_id", "project_id IS NOT NULL", "person_id, identity", "NULL, ''"),
     ("identity", "identity <> ''", "person_id, project_id", "NULL, NULL"),
 )
+# The unique index of each kind's rows (the model's partial UniqueConstraints), in that order.
+_KIND_INDEXES = (
+    "activity_person_day_unique",
+    "activity_project_day_unique",
+    "activity_identity_day_unique",
+)
 _COLUMNS = "sid, person_id, project_id, identity, day, events, qual, actions"
 
 
@@ -858,10 +870,11 @@ class _Chunk:
 
     sid: int
     kind: int
-    sql: str  # SELECT {columns} FROM matched WHERE ... ORDER BY ...: fill in the columns
+    where: str
+    order: str
 
     def select(self, columns: str) -> str:
-        return self.sql.format(columns=columns)
+        return f"SELECT {columns} FROM matched WHERE {self.where} ORDER BY {self.order}"  # noqa: S608
 
 
 def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[_Chunk]:
@@ -898,11 +911,7 @@ def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[_Chunk]:
                     f" AND {column} > {cuts[-1]}",
                 ]
             for extra in ranges:
-                yield _Chunk(
-                    int(sid),
-                    kind,
-                    f"SELECT {{columns}} FROM matched WHERE {where}{extra} ORDER BY {column}, day",
-                )
+                yield _Chunk(int(sid), kind, where + extra, f"{column}, day")
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -987,23 +996,48 @@ def _insert(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> i
 def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int:
     """PostgreSQL: DuckDB writes each chunk as CSV (in C++, in the thread of _ahead) and COPY
     streams it to the server, which parses and indexes it in its own process: no Python per
-    row, and the server works on one chunk while DuckDB sorts the next."""
+    row, and the server works on one chunk while DuckDB sorts the next. An import that brings
+    more rows than the table holds is loaded without the table's indexes, which are built
+    again after it (see _set_aside)."""
     table = DailyActivity._meta.db_table
     columns = "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
     folder = tempfile.mkdtemp(prefix="onramp-usage-")
-
-    def export(numbered: tuple[int, _Chunk]) -> tuple[str, int]:
-        name = os.path.join(folder, f"{numbered[0]}.csv")
-        rows = con.execute(
-            f"COPY ({numbered[1].select(_COLUMNS)}) TO {_lit(name)} "
-            "(HEADER false, FORCE_QUOTE (identity))"
-        ).fetchone()[0]
-        return name, rows
-
     done = 0
     try:
         with connection.cursor() as db:
-            copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+            # The index of a kind that gets few rows is kept: adding them costs less than
+            # building it again.
+            per_kind = con.execute(
+                "SELECT count(person_id), count(project_id), "
+                "count(*) FILTER (WHERE identity <> '') FROM matched"
+            ).fetchone()
+            keep = {
+                name
+                for name, rows in zip(_KIND_INDEXES, per_kind, strict=True)
+                if rows < SET_ASIDE_MIN_ROWS
+            }
+            restore, first_id = _set_aside(db.cursor, table, total, keep=keep)
+            next_id = [first_id]
+
+            def export(numbered: tuple[int, _Chunk]) -> tuple[str, int]:
+                number, chunk = numbered
+                name = os.path.join(folder, f"{number}.csv")
+                select = _COLUMNS
+                if first_id is not None:  # ids of the reserved range, in the chunk's order
+                    select = (
+                        f"{next_id[0] - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
+                    )
+                rows = con.execute(
+                    f"COPY ({chunk.select(select)}) TO {_lit(name)} "
+                    "(HEADER false, FORCE_QUOTE (identity))"
+                ).fetchone()[0]
+                next_id[0] = (next_id[0] or 0) + rows
+                return name, rows
+
+            copy_sql = (
+                f"COPY {table} ({'id, ' if first_id is not None else ''}{columns}) "
+                "FROM STDIN (FORMAT csv)"
+            )
             with db.cursor.copy(copy_sql) as copy:
                 for name, rows in _ahead(map(export, enumerate(_chunks(con)))):
                     with open(name, "rb") as fh:
@@ -1012,12 +1046,79 @@ def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int
                     os.unlink(name)
                     done += rows
                     progress("Writing", done, total)
+            for statement in restore:
+                db.execute(statement)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return done
 
 
+def _set_aside(
+    cursor: Any, table: str, incoming: int, *, keep: set[str] | frozenset[str] = frozenset()
+) -> tuple[list[str], int | None]:
+    """PostgreSQL, when an import brings more rows than the table holds (the first import of a
+    year of usage, or one that replaces most of it): lock the table, drop its primary key,
+    unique indexes and checks, and reserve `incoming` ids, so that COPY only appends rows (the
+    indexes, the check and the id default took three quarters of its time); returns the
+    statements that build them again (from the catalogue's own definitions, in the same
+    transaction: nothing changes if the import fails) and the first reserved id. Returns
+    ([], None) and changes nothing for an import smaller than the table: building its indexes
+    again would cost more than adding to them. Indexes named in `keep` stay."""
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [incoming])  # noqa: S608
+    if incoming < SET_ASIDE_MIN_ROWS or cursor.fetchone()[0] >= incoming:
+        return [], None
+    quote = connection.ops.quote_name
+    cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    # Constraints: the primary key (unless a foreign key refers to it), unique and checks.
+    cursor.execute(
+        """SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
+        WHERE c.conrelid = %s::regclass AND (c.contype IN ('u', 'c') OR (c.contype = 'p'
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.conrelid)))
+        ORDER BY c.contype DESC, c.conname""",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    # Indexes of no constraint (the partial unique indexes).
+    cursor.execute(
+        """SELECT x.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+        JOIN pg_class x ON x.oid = i.indexrelid
+        WHERE i.indrelid = %s::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        ORDER BY x.relname""",
+        [table],
+    )
+    indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in keep]
+    kept_key = not any(kind == "p" for _, _, kind in constraints)
+    for name, _, _ in constraints:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+    first_id = None
+    if not kept_key:
+        # Nobody else can insert while the lock is held: the range is this import's.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        if sequence:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first_id = cursor.fetchone()[0]
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + incoming - 1])
+    restore = [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for name, definition, kind in constraints
+        if kind != "c"
+    ]
+    restore += [definition for _, definition in indexes]
+    restore += [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for name, definition, kind in constraints
+        if kind == "c"
+    ]
+    return restore, first_id
+
+
 COPY_BLOCK = 1 << 20
+# Below this many rows an import keeps the indexes of PostgreSQL's table (see _set_aside).
+SET_ASIDE_MIN_ROWS = 10_000
 
 
 @contextlib.contextmanager

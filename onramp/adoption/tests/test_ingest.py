@@ -465,3 +465,116 @@ def test_an_import_written_in_many_chunks_writes_the_same_rows(
     usage_ingest(path=path, service=people_service)
     assert activity(people_service) == whole
     assert len(whole) == 48 and sum(1 for r in whole if r[1]) == 12
+
+
+def _schema(table: str) -> list[tuple]:
+    """PostgreSQL's definitions of the table's indexes and constraints (validated or not)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table]
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass ORDER BY 1",
+            [table],
+        )
+        return indexes + cursor.fetchall()
+
+
+def _many_days_file(tmp_path: Path) -> Path:
+    lines = ["timestamp,user,action"] + [
+        f"2026-0{1 + d // 28}-{1 + d % 28:02d}T09:00:00,{who},open"
+        for d in range(84)
+        for who in ("p2@acme.test", "E3", "ghost@elsewhere.test", "p4@acme.test")
+    ]
+    return write(tmp_path, "big.csv", lines)
+
+
+def test_a_large_import_on_postgresql_sets_the_indexes_aside_and_builds_them_again(
+    tmp_path, small_org, people_service, monkeypatch
+):
+    from django.db import connection
+
+    table = DailyActivity._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    before = _schema(table) if postgres else []
+    calls = []
+    real = ingest._set_aside
+    monkeypatch.setattr(
+        ingest, "_set_aside", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1]
+    )
+    monkeypatch.setattr(ingest, "SET_ASIDE_MIN_ROWS", 10)
+    path = _many_days_file(tmp_path)
+    usage_ingest(path=path, service=people_service)
+    rows = activity(people_service)
+    assert len(rows) == 336 and sum(1 for r in rows if r[1]) == 84
+    ids = list(DailyActivity.objects.values_list("id", flat=True))
+    assert len(set(ids)) == 336
+    if postgres:
+        # The rows came in with the indexes set aside (a people service has no project rows:
+        # that index stayed), and the table is exactly as before: same indexes, same validated
+        # check.
+        restore, first_id = calls[0]
+        assert any("PRIMARY KEY" in s for s in restore)
+        assert any("activity_person_day_unique" in s for s in restore)
+        assert any("activity_identity_day_unique" in s for s in restore)
+        assert not any("activity_project_day_unique" in s for s in restore)
+        assert sorted(ids) == list(range(first_id, first_id + 336))
+        assert _schema(table) == before
+        # The id sequence goes on after the reserved range.
+        extra = DailyActivity.objects.create(
+            service=people_service, identity="late@x.test", day=D(2026, 6, 1), events=1,
+            qualifying_events=1,
+        )  # fmt: skip
+        assert extra.id > max(ids)
+        # The unique index is back: a duplicate (service, person, day) is refused.
+        from django.db import IntegrityError, transaction
+
+        person_row = DailyActivity.objects.filter(person__isnull=False).first()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            DailyActivity.objects.create(
+                service=people_service, person_id=person_row.person_id, day=person_row.day,
+                events=1, qualifying_events=1,
+            )  # fmt: skip
+    else:
+        assert calls == []  # SQLite appends to its B-trees in order instead
+
+
+def test_an_import_that_fails_after_setting_the_indexes_aside_leaves_the_table_as_it_was(
+    tmp_path, small_org, people_service, monkeypatch
+):
+    from django.db import connection
+
+    table = DailyActivity._meta.db_table
+    before = _schema(table) if connection.vendor == "postgresql" else []
+    monkeypatch.setattr(ingest, "SET_ASIDE_MIN_ROWS", 10)
+
+    def broken(items, depth=2):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(ingest, "_ahead", broken)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        usage_ingest(path=_many_days_file(tmp_path), service=people_service)
+    assert not DailyActivity.objects.exists() and not IngestBatch.objects.exists()
+    if connection.vendor == "postgresql":
+        assert _schema(table) == before
+
+
+def test_an_import_smaller_than_the_table_keeps_its_indexes(
+    tmp_path, small_org, people_service, monkeypatch
+):
+    from django.db import connection, transaction
+
+    monkeypatch.setattr(ingest, "SET_ASIDE_MIN_ROWS", 10)
+    usage_ingest(path=_many_days_file(tmp_path), service=people_service)
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        table = DailyActivity._meta.db_table
+        assert ingest._set_aside(cursor.cursor, table, 300) == ([], None)  # 336 rows there
+        restore, first_id = ingest._set_aside(cursor.cursor, table, 400)
+        assert restore and first_id
+        transaction.set_rollback(True)
