@@ -114,9 +114,8 @@ def file_sha256(path: Path) -> str:
 
 class _Digest:
     """The file's sha256, computed in a thread (hashlib releases the GIL) once `start()` is
-    called: the import starts it once the rows are written (DuckDB's grouping takes both cores;
-    during the write the other core sorts chunks and computes the roll-ups), so that it runs
-    beside the roll-ups' writing. Read `.value` to wait for it."""
+    called: the import starts it after DuckDB's grouping, which takes both cores, so that it
+    runs beside the single-threaded write instead. Read `.value` to wait for it."""
 
     def __init__(self, path: Path) -> None:
         self._result: list[str] = []
@@ -450,6 +449,8 @@ def _ingest(
             wait([grouping])
         bits = grouping.result()
     progress("Reading and grouping", 1, 1)
+    if isinstance(digest, _Digest):
+        digest.start()
     by_pk = {s.pk: s for s in services.values()}
     if service is not None:
         by_pk[service.pk] = service
@@ -489,26 +490,19 @@ def _ingest(
             for sid, service_days in days.items():
                 _delete_days(sid, service_days)
             written = _write(con, progress)
-            # The file's hash is computed now, beside the roll-ups' writing: during the rows'
-            # writing the other core sorts the next chunks and computes the roll-ups.
-            if isinstance(digest, _Digest):
-                digest.start()
             for s in touched:
                 _summarise_unmatched(s)
             unmatched = UnmatchedIdentity.objects.filter(
                 service__in=touched, mapped_to__isnull=True, mapped_project__isnull=True
             ).count()
+            sha = digest if isinstance(digest, str) else digest.value
+            if earlier := IngestBatch.objects.filter(sha256=sha).first():
+                # Hashed in the background: the same content was recorded without its size (or
+                # came in at the same time). Roll back: nothing of this run is kept.
+                transaction.set_rollback(True)
+                return IngestResult(batch=earlier, duplicate=True)
             progress("Updating adoption", 0, len(touched))
             rollups = [f.result() for f in computing]
-        for i, (s, rollup) in enumerate(zip(touched, rollups, strict=True)):
-            progress("Updating adoption", i, len(touched))
-            rollup_write(s, rollup)
-        sha = digest if isinstance(digest, str) else digest.value
-        if earlier := IngestBatch.objects.filter(sha256=sha).first():
-            # Hashed in the background: the same content was recorded without its size (or
-            # came in at the same time). Roll back: nothing of this run is kept.
-            transaction.set_rollback(True)
-            return IngestResult(batch=earlier, duplicate=True)
         batch = IngestBatch.objects.create(
             file_name=name[:255],
             sha256=sha,
@@ -525,6 +519,9 @@ def _ingest(
             created_by=by if getattr(by, "pk", None) else None,
         )
         batch.services.set(touched)
+        for i, (s, rollup) in enumerate(zip(touched, rollups, strict=True)):
+            progress("Updating adoption", i, len(touched))
+            rollup_write(s, rollup)
         progress("Updating adoption", len(touched), len(touched))
     return IngestResult(
         batch=batch,
