@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from onramp.adoption.models import (
@@ -855,12 +856,19 @@ _KINDS = (
     ("project_id", "project_id IS NOT NULL", "person_id, identity", "NULL, ''"),
     ("identity", "identity <> ''", "person_id, project_id", "NULL, NULL"),
 )
-# The unique index of each kind's rows (the model's partial UniqueConstraints), in that order.
-_KIND_INDEXES = (
-    "activity_person_day_unique",
-    "activity_project_day_unique",
-    "activity_identity_day_unique",
-)
+
+
+def _kind_index(kind: int) -> str:
+    """The name of the unique index of a kind's rows: the model's partial UniqueConstraint on
+    that adopter field."""
+    field_name = _KINDS[kind][0].removesuffix("_id")
+    return next(
+        c.name
+        for c in DailyActivity._meta.constraints
+        if isinstance(c, UniqueConstraint) and field_name in c.fields
+    )
+
+
 _COLUMNS = "sid, person_id, project_id, identity, day, events, qual, actions"
 
 
@@ -877,23 +885,30 @@ class _Chunk:
         return f"SELECT {columns} FROM matched WHERE {self.where} ORDER BY {self.order}"  # noqa: S608
 
 
-def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[_Chunk]:
+def _segments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, list[int]]]:
+    """Per service in `matched`, its rows of each adopter kind (in _KINDS' order)."""
+    rows = con.execute(
+        "SELECT sid, count(person_id), count(project_id), count(*) FILTER (WHERE identity <> '') "
+        "FROM matched GROUP BY sid ORDER BY sid"
+    ).fetchall()
+    return [(int(sid), list(counts)) for sid, *counts in rows]
+
+
+def _chunks(
+    con: duckdb.DuckDBPyConnection, segments: list[tuple[int, list[int]]]
+) -> Iterator[_Chunk]:
     """`matched` in the unique indexes' order (service, adopter, day), in chunks of about
     WRITE_BATCH rows: the B-trees are then appended to rather than written all over (several
     times quicker). People and projects are cut into ranges of ids, each sorted on its own, so
     that DuckDB sorts the next chunk while the database writes this one; identities sort on
     their text (in one chunk: a text key in the sort of every row cost DuckDB three times as
-    much)."""
-    segments = con.execute(
-        "SELECT sid, count(person_id), count(project_id), count(*) FILTER (WHERE identity <> '') "
-        "FROM matched GROUP BY sid ORDER BY sid"
-    ).fetchall()
-    for sid, *counts in segments:
+    much). `segments` is what _segments returns."""
+    for sid, counts in segments:
         for kind, rows in enumerate(counts):
             if not rows:
                 continue
             column, test, _, _ = _KINDS[kind]
-            where = f"sid = {int(sid)} AND {test}"
+            where = f"sid = {sid} AND {test}"
             ranges = [""]
             parts = -(-rows // WRITE_BATCH)
             if kind < 2 and parts > 1:
@@ -911,7 +926,7 @@ def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[_Chunk]:
                     f" AND {column} > {cuts[-1]}",
                 ]
             for extra in ranges:
-                yield _Chunk(int(sid), kind, where + extra, f"{column}, day")
+                yield _Chunk(sid, kind, where + extra, f"{column}, day")
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -955,19 +970,25 @@ def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 
 
 def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
-    total = con.execute("SELECT count(*) FROM matched").fetchone()[0]
+    segments = _segments(con)
+    total = sum(sum(counts) for _, counts in segments)
     progress("Writing", 0, total)
     # DuckDB sorts the next chunk on one core: the database writes on the other.
     con.execute("SET threads = 1")
     try:
         if connection.vendor == "postgresql":
-            return _copy(con, total, progress)
-        return _insert(con, total, progress)
+            return _copy(con, segments, total, progress)
+        return _insert(con, segments, total, progress)
     finally:
         con.execute("RESET threads")
 
 
-def _insert(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    segments: list[tuple[int, list[int]]],
+    total: int,
+    progress: Progress,
+) -> int:
     """SQLite: multi-row INSERTs of each chunk's values, fetched and flattened in the thread
     of _ahead."""
     table = DailyActivity._meta.db_table
@@ -981,7 +1002,7 @@ def _insert(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> i
     # adopter columns as constants: five values bound per row instead of eight.
     done = 0
     with connection.cursor() as db, _big_cache(db):
-        for chunk, values in _ahead(map(fetch, _chunks(con))):
+        for chunk, values in _ahead(map(fetch, _chunks(con, segments))):
             column, _, constant_columns, constants = _KINDS[chunk.kind]
             head = (
                 f"INSERT INTO {table} (service_id, {constant_columns}, {column}, day, events, "  # noqa: S608
@@ -993,7 +1014,12 @@ def _insert(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> i
     return done
 
 
-def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int:
+def _copy(
+    con: duckdb.DuckDBPyConnection,
+    segments: list[tuple[int, list[int]]],
+    total: int,
+    progress: Progress,
+) -> int:
     """PostgreSQL: DuckDB writes each chunk as CSV (in C++, in the thread of _ahead) and COPY
     streams it to the server, which parses and indexes it in its own process: no Python per
     row, and the server works on one chunk while DuckDB sorts the next. An import that brings
@@ -1007,31 +1033,26 @@ def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int
         with connection.cursor() as db:
             # The index of a kind that gets few rows is kept: adding them costs less than
             # building it again.
-            per_kind = con.execute(
-                "SELECT count(person_id), count(project_id), "
-                "count(*) FILTER (WHERE identity <> '') FROM matched"
-            ).fetchone()
             keep = {
-                name
-                for name, rows in zip(_KIND_INDEXES, per_kind, strict=True)
-                if rows < SET_ASIDE_MIN_ROWS
+                _kind_index(kind)
+                for kind in range(len(_KINDS))
+                if sum(counts[kind] for _, counts in segments) < SET_ASIDE_MIN_ROWS
             }
             restore, first_id = _set_aside(db.cursor, table, total, keep=keep)
-            next_id = [first_id]
+            next_id = first_id or 0
 
             def export(numbered: tuple[int, _Chunk]) -> tuple[str, int]:
+                nonlocal next_id
                 number, chunk = numbered
                 name = os.path.join(folder, f"{number}.csv")
                 select = _COLUMNS
                 if first_id is not None:  # ids of the reserved range, in the chunk's order
-                    select = (
-                        f"{next_id[0] - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
-                    )
+                    select = f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
                 rows = con.execute(
                     f"COPY ({chunk.select(select)}) TO {_lit(name)} "
                     "(HEADER false, FORCE_QUOTE (identity))"
                 ).fetchone()[0]
-                next_id[0] = (next_id[0] or 0) + rows
+                next_id += rows
                 return name, rows
 
             copy_sql = (
@@ -1039,7 +1060,7 @@ def _copy(con: duckdb.DuckDBPyConnection, total: int, progress: Progress) -> int
                 "FROM STDIN (FORMAT csv)"
             )
             with db.cursor.copy(copy_sql) as copy:
-                for name, rows in _ahead(map(export, enumerate(_chunks(con)))):
+                for name, rows in _ahead(map(export, enumerate(_chunks(con, segments)))):
                     with open(name, "rb") as fh:
                         while block := fh.read(COPY_BLOCK):
                             copy.write(block)
@@ -1088,13 +1109,13 @@ def _set_aside(
         [table],
     )
     indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in keep]
-    kept_key = not any(kind == "p" for _, _, kind in constraints)
+    dropped_key = any(kind == "p" for _, _, kind in constraints)
     for name, _, _ in constraints:
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {quote(name)}")
     first_id = None
-    if not kept_key:
+    if dropped_key:
         # Nobody else can insert while the lock is held: the range is this import's.
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         sequence = cursor.fetchone()[0]

@@ -413,7 +413,7 @@ def test_chunks_cover_every_row_once_in_the_unique_indexes_order(monkeypatch):
     con.execute("CREATE TEMP TABLE dedup AS SELECT DISTINCT * FROM matched")
     con.execute("DROP TABLE matched")
     con.execute("CREATE TABLE matched AS SELECT * FROM dedup")
-    chunks = list(ingest._chunks(con))
+    chunks = list(ingest._chunks(con, ingest._segments(con)))
     rows = [
         (c.sid, c.kind, *r)
         for c in chunks
