@@ -78,3 +78,38 @@ def flat_columns(columns: Sequence[np.ndarray]) -> list:
         else:
             table[:, i] = values.tolist()
     return table.ravel().tolist()
+
+
+# PostgreSQL's binary COPY format: a header, then per row a 16-bit field count and, per field,
+# a 32-bit length (-1: NULL) and the value in network byte order; a trailer of -1.
+PG_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+PG_BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+# The column types written without text: a date is its days since 2000-01-01.
+PG_BINARY_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "date": ">i4"}
+
+
+def pg_binary_rows(fields: Sequence[tuple[str, Any]], rows: int) -> bytes:
+    """`rows` rows in PostgreSQL's binary COPY format (without header and trailer), built by
+    NumPy in a few passes instead of adapting each value in Python. `fields` are the row's
+    fields in the COPY's column order, each (type, value): a type of PG_BINARY_TYPES with an
+    array of `rows` values (dates as days since 2000-01-01) or one value for all rows; or any
+    type with None (NULL); or "text" with "" (empty text)."""
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for i, (kind, value) in enumerate(fields):
+        layout.append((f"len{i}", ">i4"))
+        if value is None or (kind == "text" and value == ""):
+            continue
+        if kind not in PG_BINARY_TYPES:
+            raise ValueError(f"Field {i}: {kind} {value!r} has no binary form here.")
+        layout.append((f"value{i}", PG_BINARY_TYPES[kind]))
+    out = np.empty(rows, dtype=np.dtype(layout))
+    out["fields"] = len(fields)
+    for i, (kind, value) in enumerate(fields):
+        if value is None:
+            out[f"len{i}"] = -1
+        elif kind == "text":
+            out[f"len{i}"] = 0
+        else:
+            out[f"len{i}"] = np.dtype(PG_BINARY_TYPES[kind]).itemsize
+            out[f"value{i}"] = value
+    return out.tobytes()

@@ -46,7 +46,14 @@ from onramp.adoption.services.rollup import (
 )
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
-from onramp.core.bulk import flat_columns, insert_rows
+from onramp.core.bulk import (
+    PG_BINARY_HEADER,
+    PG_BINARY_TRAILER,
+    PG_BINARY_TYPES,
+    flat_columns,
+    insert_rows,
+    pg_binary_rows,
+)
 from onramp.core.tabular import ColumnMapping, RowError, TableError
 
 Progress = Callable[[str, int, int], None]
@@ -1020,17 +1027,18 @@ def _copy(
     total: int,
     progress: Progress,
 ) -> int:
-    """PostgreSQL: DuckDB writes each chunk as CSV (in C++, in the thread of _ahead) and COPY
-    streams it to the server, which parses and indexes it in its own process: no Python per
-    row, and the server works on one chunk while DuckDB sorts the next. An import that brings
-    more rows than the table holds is loaded without the table's indexes, which are built
-    again after it (see _set_aside)."""
+    """PostgreSQL: one COPY per chunk, prepared in the thread of _ahead while the server reads
+    the one before: no Python per row. People and projects go in PostgreSQL's binary format,
+    built by NumPy from DuckDB's columns (the server parses it in about two thirds of the time
+    of CSV); identities as CSV written by DuckDB. An import that brings more rows than the
+    table holds is loaded without the table's indexes, which are built again after it (see
+    _set_aside)."""
     table = DailyActivity._meta.db_table
-    columns = "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
     folder = tempfile.mkdtemp(prefix="onramp-usage-")
     done = 0
     try:
         with connection.cursor() as db:
+            types = _column_types(db.cursor, table)
             # The index of a kind that gets few rows is kept: adding them costs less than
             # building it again.
             keep = {
@@ -1040,38 +1048,109 @@ def _copy(
             }
             restore, first_id = _set_aside(db.cursor, table, total, keep=keep)
             next_id = first_id or 0
+            ids = "id, " if first_id is not None else ""
 
-            def export(numbered: tuple[int, _Chunk]) -> tuple[str, int]:
+            def export(numbered: tuple[int, _Chunk]) -> tuple[str, Any, int]:
                 nonlocal next_id
                 number, chunk = numbered
-                name = os.path.join(folder, f"{number}.csv")
-                select = _COLUMNS
-                if first_id is not None:  # ids of the reserved range, in the chunk's order
-                    select = f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
-                rows = con.execute(
-                    f"COPY ({chunk.select(select)}) TO {_lit(name)} "
-                    "(HEADER false, FORCE_QUOTE (identity))"
-                ).fetchone()[0]
+                if chunk.kind < 2 and _binary_fits(types):
+                    data, rows = _binary_chunk(con, chunk, types, next_id if ids else None)
+                    statement = f"COPY {table} ({ids}{_PG_COLUMNS}) FROM STDIN (FORMAT binary)"
+                else:
+                    data = os.path.join(folder, f"{number}.csv")
+                    select = _COLUMNS
+                    if ids:  # ids of the reserved range, in the chunk's order
+                        select = f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
+                    rows = con.execute(
+                        f"COPY ({chunk.select(select)}) TO {_lit(data)} "
+                        "(HEADER false, FORCE_QUOTE (identity))"
+                    ).fetchone()[0]
+                    statement = f"COPY {table} ({ids}{_PG_COLUMNS}) FROM STDIN (FORMAT csv)"
                 next_id += rows
-                return name, rows
+                return statement, data, rows
 
-            copy_sql = (
-                f"COPY {table} ({'id, ' if first_id is not None else ''}{columns}) "
-                "FROM STDIN (FORMAT csv)"
-            )
-            with db.cursor.copy(copy_sql) as copy:
-                for name, rows in _ahead(map(export, enumerate(_chunks(con, segments)))):
-                    with open(name, "rb") as fh:
-                        while block := fh.read(COPY_BLOCK):
-                            copy.write(block)
-                    os.unlink(name)
-                    done += rows
-                    progress("Writing", done, total)
+            for statement, data, rows in _ahead(map(export, enumerate(_chunks(con, segments)))):
+                with db.cursor.copy(statement) as copy:
+                    if isinstance(data, bytes):
+                        copy.write(PG_BINARY_HEADER)
+                        copy.write(data)
+                        copy.write(PG_BINARY_TRAILER)
+                    else:
+                        with open(data, "rb") as fh:
+                            while block := fh.read(COPY_BLOCK):
+                                copy.write(block)
+                        os.unlink(data)
+                done += rows
+                progress("Writing", done, total)
             for statement in restore:
                 db.execute(statement)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return done
+
+
+_PG_COLUMNS = (
+    "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
+)
+
+
+def _column_types(cursor: Any, table: str) -> dict[str, str]:
+    """PostgreSQL: each column's type, as the catalogue names it ("bigint", "integer", ...)."""
+    cursor.execute(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [table],
+    )
+    return dict(cursor.fetchall())
+
+
+# The activity columns written in binary, with the DuckDB type that matches each PostgreSQL one.
+_BINARY_COLUMNS = ("id", "service_id", "person_id", "project_id", "day", "events",
+                   "qualifying_events", "distinct_actions")  # fmt: skip
+_DUCK_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "smallint": "SMALLINT", "date": "INTEGER"}
+
+
+def _binary_fits(types: dict[str, str]) -> bool:
+    """Whether the table's columns are of the types the binary writer knows (a migration that
+    changed one sends its rows as CSV instead of wrong bytes)."""
+    return all(types.get(c) in PG_BINARY_TYPES for c in _BINARY_COLUMNS)
+
+
+def _binary_chunk(
+    con: duckdb.DuckDBPyConnection, chunk: _Chunk, types: dict[str, str], first_id: int | None
+) -> tuple[bytes, int]:
+    """A chunk of people or projects in PostgreSQL's binary COPY format, columns in the order
+    of _PG_COLUMNS (after the ids, when given). DuckDB casts each value to the column's exact
+    width (an out-of-range value fails there, not as a wrapped number)."""
+    column = _KINDS[chunk.kind][0]
+
+    def cast(expr: str, name: str) -> str:
+        return f"CAST({expr} AS {_DUCK_TYPES[types[name]]})"
+
+    day = cast("day - DATE '2000-01-01'", "day")
+    part = con.execute(
+        chunk.select(
+            f"{cast(column, column)} AS adopter, {day} AS day, "
+            f"{cast('events', 'events')} AS events, "
+            f"{cast('qual', 'qualifying_events')} AS qual, "
+            f"{cast('actions', 'distinct_actions')} AS actions"
+        )
+    ).fetchnumpy()
+    rows = len(part["adopter"])
+    adopter = {column: part["adopter"]}
+    fields = [
+        (types["service_id"], chunk.sid),
+        (types["person_id"], adopter.get("person_id")),
+        (types["project_id"], adopter.get("project_id")),
+        ("text", ""),
+        (types["day"], part["day"]),
+        (types["events"], part["events"]),
+        (types["qualifying_events"], part["qual"]),
+        (types["distinct_actions"], part["actions"]),
+    ]
+    if first_id is not None:
+        fields.insert(0, (types["id"], np.arange(first_id, first_id + rows, dtype=np.int64)))
+    return pg_binary_rows(fields, rows), rows
 
 
 def _set_aside(
