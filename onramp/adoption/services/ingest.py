@@ -54,6 +54,7 @@ from onramp.core.bulk import (
     insert_rows,
     pg_binary_rows,
 )
+from onramp.core.digest import FileDigest, file_digest
 from onramp.core.tabular import ColumnMapping, RowError, TableError
 
 Progress = Callable[[str, int, int], None]
@@ -110,43 +111,6 @@ class IngestResult:
         if self.unmatched:
             text += f" {self.unmatched:,} identities matched nobody: map them below."
         return text
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class _Digest:
-    """The file's sha256, computed in a thread (hashlib releases the GIL) once `start()` is
-    called: the import starts it after DuckDB's grouping, which takes both cores, so that it
-    runs beside the single-threaded write instead. Read `.value` to wait for it."""
-
-    def __init__(self, path: Path) -> None:
-        self._result: list[str] = []
-        self._error: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-
-    def start(self) -> None:
-        if self._thread.ident is None:  # not started yet
-            self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        try:
-            self._result.append(file_sha256(path))
-        except BaseException as exc:  # re-raised in the caller's thread
-            self._error.append(exc)
-
-    @property
-    def value(self) -> str:
-        self.start()
-        self._thread.join()
-        if self._error:
-            raise self._error[0]
-        return self._result[0]
 
 
 def _reader(path: Path, fmt: str) -> str:
@@ -246,16 +210,16 @@ def usage_ingest(
     progress("Checking", 0, 1)
     # The same content is never imported twice. A file of a size already imported is hashed
     # before anything else (a re-run answers at once); any other is hashed in the background
-    # while the rows are written, and checked before the transaction commits.
+    # (from after the grouping, which takes both cores, while the rows are written), and
+    # checked before the transaction commits. `onramp ingest-usage` starts hashing its file
+    # earlier still, while Django starts up (onramp/__main__.py).
     size = path.stat().st_size
-    digest: _Digest | str
-    if IngestBatch.objects.filter(size=size).exists():
-        digest = file_sha256(path)
-        if earlier := IngestBatch.objects.filter(sha256=digest).first():
-            progress("Checking", 1, 1)
-            return IngestResult(batch=earlier, duplicate=True)
-    else:
-        digest = _Digest(path)
+    digest = file_digest(path)
+    if IngestBatch.objects.filter(size=size).exists() and (
+        earlier := IngestBatch.objects.filter(sha256=digest.value).first()
+    ):
+        progress("Checking", 1, 1)
+        return IngestResult(batch=earlier, duplicate=True)
 
     headers = usage_headers(path, name)
     mapping = ColumnMapping.guess(headers, ALIASES, columns)
@@ -428,7 +392,7 @@ def _ingest(
     path: Path,
     name: str,
     fmt: str,
-    digest: _Digest | str,
+    digest: FileDigest,
     size: int,
     mapping: ColumnMapping,
     service: Service | None,
@@ -457,8 +421,7 @@ def _ingest(
             wait([grouping])
         bits = grouping.result()
     progress("Reading and grouping", 1, 1)
-    if isinstance(digest, _Digest):
-        digest.start()
+    digest.start()  # unless it started before
     by_pk = {s.pk: s for s in services.values()}
     if service is not None:
         by_pk[service.pk] = service
@@ -503,7 +466,7 @@ def _ingest(
             unmatched = UnmatchedIdentity.objects.filter(
                 service__in=touched, mapped_to__isnull=True, mapped_project__isnull=True
             ).count()
-            sha = digest if isinstance(digest, str) else digest.value
+            sha = digest.value
             if earlier := IngestBatch.objects.filter(sha256=sha).first():
                 # Hashed in the background: the same content was recorded without its size (or
                 # came in at the same time). Roll back: nothing of this run is kept.
@@ -1060,7 +1023,9 @@ def _copy(
                     data = os.path.join(folder, f"{number}.csv")
                     select = _COLUMNS
                     if ids:  # ids of the reserved range, in the chunk's order
-                        select = f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
+                        select = (
+                            f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
+                        )
                     rows = con.execute(
                         f"COPY ({chunk.select(select)}) TO {_lit(data)} "
                         "(HEADER false, FORCE_QUOTE (identity))"

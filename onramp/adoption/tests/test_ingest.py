@@ -257,7 +257,7 @@ def test_a_file_already_imported_under_an_older_record_is_found_before_anything_
 ):
     # Batches recorded before sizes were kept have size 0: the file is then hashed in the
     # background, and the duplicate is found before the transaction commits.
-    from onramp.adoption.services.ingest import file_sha256
+    from onramp.core.digest import file_sha256
 
     path = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open"])
     earlier = IngestBatch.objects.create(file_name="old.csv", sha256=file_sha256(path), size=0)
