@@ -304,6 +304,15 @@ def test_deleting_a_person_deletes_their_activity_without_a_foreign_key_index(
     usage_ingest(path=path, service=people_service)
     Person.objects.get(employee_id="E2").delete()
     assert [r[0] for r in activity(people_service)] == ["E3"]
+    # Their adoption state goes too (no index on the person: Django finds the rows), and a
+    # deleted unit leaves its adopters without one.
+    from onramp.adoption.models import AdopterState
+
+    states = AdopterState.objects.filter(service=people_service)
+    assert [s.person.employee_id for s in states] == ["E3"]
+    assert states.get().unit_id is not None
+    states.get().unit.delete()
+    assert states.get().unit_id is None
 
 
 def test_a_mapping_made_by_hand_wins_over_a_directory_entry_added_later(
