@@ -16,13 +16,16 @@ def main(argv: list[str] | None = None) -> None:
         # Django command names can't hold dashes: `onramp import-people` runs import_people.
         args[0] = args[0].replace("-", "_")
     if args and args[0] == "ingest_usage":
-        # The file's hash (to refuse a file imported before) is computed while Django starts,
-        # on the core its start-up leaves idle: each argument that names a file is a candidate
-        # (the import uses the hash only if it is of its own file, unchanged).
+        # The file's hash (to refuse a file imported before) and a first look at its columns
+        # are taken while Django starts, on the core its start-up leaves idle: each argument
+        # that names a file is a candidate (the import uses them only for its own file,
+        # unchanged).
+        from onramp.adoption.usage_file import look_early
         from onramp.core.digest import hash_early
 
         for arg in args[1:]:
             if not arg.startswith("-"):
+                look_early(arg)
                 hash_early(arg)
     execute_from_command_line(["onramp", *args])
     # The command is done and the process is about to exit. Its database connections are closed

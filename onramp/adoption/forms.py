@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from onramp.adoption.models import AdoptionRule, IngestMode
-from onramp.adoption.services.ingest import ALIASES, FORMATS
+from onramp.adoption.usage_file import ALIASES, FORMATS
 
 
 class UsageUploadForm(forms.Form):

@@ -257,7 +257,7 @@ def upload_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         preview = services.usage_preview(path, name)
     except TableError as exc:
         error = " ".join(str(e) for e in exc.errors)
-    from onramp.adoption.services.ingest import ALIASES
+    from onramp.adoption.usage_file import ALIASES
     from onramp.core.tabular import ColumnMapping
 
     guessed = ColumnMapping.guess(headers, ALIASES).fields

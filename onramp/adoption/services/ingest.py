@@ -45,6 +45,17 @@ from onramp.adoption.services.rollup import (
     rollup_write,
 )
 from onramp.adoption.services.rules import rule_for
+from onramp.adoption.usage_file import (
+    ALIASES,
+    FORMATS,
+    MAX_ACTIONS,
+    SAMPLE_ROWS,
+    Look,
+    early_look,
+    sample_sql,
+)
+from onramp.adoption.usage_file import quote as _q
+from onramp.adoption.usage_file import reader as _reader
 from onramp.catalog.models import Service
 from onramp.core.bulk import (
     PG_BINARY_HEADER,
@@ -59,22 +70,6 @@ from onramp.core.tabular import ColumnMapping, RowError, TableError
 
 Progress = Callable[[str, int, int], None]
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "timestamp": ("ts", "time", "datetime", "date", "event_time", "occurred_at", "when"),
-    "user": ("email", "user_id", "userid", "employee_id", "upn", "login", "username", "person"),
-    "project": ("project_code", "project_id", "code"),
-    "action": ("event", "event_type", "activity", "name", "type"),
-    "service": ("service_slug", "app", "application", "product"),
-    "count": ("events", "n", "quantity", "times"),
-}
-FORMATS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".json": "json",
-    ".parquet": "parquet",
-}
 MAX_ERRORS = 5
 INGEST_LOCK = 0x0E1A_0001  # PostgreSQL advisory lock key of usage imports
 WRITE_BATCH = 100_000
@@ -111,19 +106,6 @@ class IngestResult:
         if self.unmatched:
             text += f" {self.unmatched:,} identities matched nobody: map them below."
         return text
-
-
-def _reader(path: Path, fmt: str) -> str:
-    p = str(path).replace("'", "''")
-    if fmt == "csv":
-        return f"read_csv('{p}', header=true, all_varchar=true, auto_detect=true)"
-    if fmt == "json":
-        return f"read_json('{p}', format='newline_delimited')"
-    return f"read_parquet('{p}')"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(value: str) -> str:
@@ -221,7 +203,9 @@ def usage_ingest(
         progress("Checking", 1, 1)
         return IngestResult(batch=earlier, duplicate=True)
 
-    headers = usage_headers(path, name)
+    # `onramp ingest-usage` has read the header and sampled the columns while Django started.
+    look = early_look(path, fmt) if name == path.name else None
+    headers = look.headers if look is not None and look.headers else usage_headers(path, name)
     mapping = ColumnMapping.guess(headers, ALIASES, columns)
     known = set(headers)
     errors = [
@@ -283,6 +267,7 @@ def usage_ingest(
             by=by,
             source=source,
             progress=progress,
+            look=look,
         )
     except duckdb.Error as exc:
         raise TableError([RowError(name, 0, "", _duck_message(exc))]) from None
@@ -402,6 +387,7 @@ def _ingest(
     by: Any,
     source: str,
     progress: Progress,
+    look: Look | None = None,
 ) -> IngestResult:
     progress("Checking", 1, 1)
     progress("Reading and grouping", 0, 1)
@@ -411,7 +397,8 @@ def _ingest(
     # the organisation: the identities to match and the units of the roll-up.
     kinds = {service.adopter_kind} if service is not None else {"people", "projects"}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        grouping = pool.submit(_group, con, parsed)
+        action = mapping.fields.get("action")
+        grouping = pool.submit(_group, con, parsed, lambda: _sample(con, path, fmt, action, look))
         try:
             org = OrgIndex.load(kinds)
         except BaseException:
@@ -541,8 +528,8 @@ def _activity(con: duckdb.DuckDBPyConnection, service: Service, days: list[dt.da
 # windows xor-ed, picked before the pass so that the actions of the file's first rows
 # (SAMPLE_ROWS) each get their own. The same pass lists all the file's actions (GROUPING
 # SETS): if one that the sample missed shares a bit, or there are more than 64, the two-level
-# grouping runs instead, so the counts are exact either way (tested with 70 actions).
-SAMPLE_ROWS = 100_000
+# grouping runs instead, so the counts are exact either way (tested with 70 actions). The
+# sample is the early look's when `onramp ingest-usage` took one (onramp/adoption/usage_file.py).
 
 
 def _action_bit(hashes: list[int]) -> str | None:
@@ -588,7 +575,24 @@ def _clean_mask(con: duckdb.DuckDBPyConnection, bit: str) -> str | None:
     return "(" + " | ".join(terms) + ")" if terms else "NULL::UBIGINT"
 
 
-def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
+def _sample(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, action: str | None, look: Look | None
+) -> list[int] | None:
+    """The distinct hashes of the non-empty actions of SAMPLE_ROWS rows of the file (None: more
+    than MAX_ACTIONS of them), from the early look when there is one."""
+    if not action:
+        return []
+    if look is not None and action in look.samples and look.sample_rows == SAMPLE_ROWS:
+        return look.samples[action]
+    found = [
+        h for (h,) in con.execute(sample_sql(_reader(path, fmt), action, SAMPLE_ROWS)).fetchall()
+    ]
+    return None if len(found) > MAX_ACTIONS else found
+
+
+def _group(
+    con: duckdb.DuckDBPyConnection, events: _Events, sample: Callable[[], list[int] | None]
+) -> bool:
     """Create `days`: per (sid, raw_key, day, pre_bad) the rows, events, qualifying events and
     distinct actions of the file, and the actions themselves (`acts`: a set of bits when each
     action got its own, which this returns true for; else a list). `raw_key` is the key as
@@ -602,11 +606,8 @@ def _group(con: duckdb.DuckDBPyConnection, events: _Events) -> bool:
     sums_sql = "".join(f"{x}, " for x in sums)
     events_col = "events" if events.counted else "nrows"
     qual_col = events_col if events.every_qualifies else "qual"
-    sample = con.execute(
-        f"SELECT DISTINCT hash(action) FROM (SELECT action FROM ({events.raw}) "
-        f"LIMIT {SAMPLE_ROWS}) WHERE action <> ''"
-    ).fetchall()
-    bit = _action_bit([h for (h,) in sample])
+    hashes = sample()
+    bit = _action_bit(hashes) if hashes is not None else None
     if bit is not None:
         # One pass over the events as read (key and action neither trimmed nor lower-cased):
         # _match cleans each distinct key once, _clean_mask each distinct action.

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onramp.adoption.services import usage_ingest
-from onramp.adoption.services.ingest import ALIASES
+from onramp.adoption.usage_file import ALIASES
 from onramp.catalog.models import Service
 from onramp.core.cli import progress_bar
 from onramp.core.tabular import TableError

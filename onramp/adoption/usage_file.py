@@ -1,0 +1,142 @@
+"""A usage file as DuckDB reads it, without Django: the reader of each format, and the first look
+that `onramp ingest-usage` takes at its file while Django starts (onramp/__main__.py), on the
+core that Django's single-threaded start-up leaves idle: the file's columns, and for each the
+distinct values of its first rows (hashed), from which the import picks the bits that stand for
+its actions (see ingest._action_bit)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Per field of an event, the headers read as that field (besides its own name).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("ts", "time", "datetime", "date", "event_time", "occurred_at", "when"),
+    "user": ("email", "user_id", "userid", "employee_id", "upn", "login", "username", "person"),
+    "project": ("project_code", "project_id", "code"),
+    "action": ("event", "event_type", "activity", "name", "type"),
+    "service": ("service_slug", "app", "application", "product"),
+    "count": ("events", "n", "quantity", "times"),
+}
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+}
+SAMPLE_ROWS = 100_000  # the rows whose actions the import gives bits before its one pass
+MAX_ACTIONS = 64  # bits in the set of a group's actions
+
+
+def reader(path: Path, fmt: str) -> str:
+    p = str(path).replace("'", "''")
+    if fmt == "csv":
+        return f"read_csv('{p}', header=true, all_varchar=true, auto_detect=true)"
+    if fmt == "json":
+        return f"read_json('{p}', format='newline_delimited')"
+    return f"read_parquet('{p}')"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sample_sql(source: str, column: str, rows: int) -> str:
+    """The distinct hashes of a column's non-empty values (as text) in `rows` rows of `source`."""
+    return (
+        f"SELECT DISTINCT hash(v) FROM (SELECT CAST({quote(column)} AS VARCHAR) AS v "
+        f"FROM {source} LIMIT {int(rows)}) WHERE v <> ''"
+    )
+
+
+def _action_headers(headers: list[str]) -> list[str]:
+    """The headers that the import could read as the action unless told otherwise (as
+    ColumnMapping.guess compares them: lower case, letters and digits only)."""
+
+    def plain(name: str) -> str:
+        return "".join(ch for ch in name.lower() if ch.isalnum())
+
+    names = {plain(n) for n in ("action", *ALIASES["action"])}
+    return [h for h in headers if plain(h) in names]
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class Look:
+    """A file's columns, and per column that could be its actions the distinct hashes of its
+    values in SAMPLE_ROWS rows (None: more than MAX_ACTIONS of them). Empty when the file
+    could not be read: the import then reads it itself, and reports why it cannot."""
+
+    path: Path
+    fmt: str
+    identity: tuple[int, int, int, int] | None
+    headers: list[str] | None = None
+    samples: dict[str, list[int] | None] = field(default_factory=dict)
+    sample_rows: int = SAMPLE_ROWS
+
+    def take(self) -> None:
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads = 1")  # one core: the other is starting Django
+            con.execute("SET enable_progress_bar = false")
+            source = reader(self.path, self.fmt)
+            headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            cut = f"(SELECT * FROM {source} LIMIT {int(self.sample_rows)})"
+            actions = _action_headers(headers)
+            columns = ", ".join(
+                f"list(DISTINCT hash(CAST({quote(h)} AS VARCHAR))) "
+                f"FILTER (WHERE CAST({quote(h)} AS VARCHAR) <> '')"
+                for h in actions
+            )
+            found = con.execute(f"SELECT {columns} FROM {cut}").fetchone() if actions else ()
+            self.samples = {
+                h: (None if len(values or []) > MAX_ACTIONS else list(values or []))
+                for h, values in zip(actions, found, strict=True)
+            }
+            self.headers = headers
+        except duckdb.Error:
+            self.headers, self.samples = None, {}
+        finally:
+            con.close()
+
+
+_early: dict[str, tuple[threading.Thread, Look]] = {}
+
+
+def look_early(path: str | Path) -> None:
+    """Start looking at a file that `onramp ingest-usage` is about to import (a path that is
+    not a usage file is left alone)."""
+    key = os.path.abspath(path)
+    fmt = FORMATS.get(Path(key).suffix.lower())
+    if key in _early or fmt is None or not os.path.isfile(key):
+        return
+    look = Look(Path(key), fmt, _identity(Path(key)))
+    thread = threading.Thread(target=look.take, daemon=True)
+    thread.start()
+    _early[key] = (thread, look)
+
+
+def early_look(path: Path, fmt: str) -> Look | None:
+    """The look started early at `path`, once done, if the file is unchanged since and read in
+    the same format and it could be read; else None."""
+    started = _early.pop(os.path.abspath(path), None)
+    if started is None:
+        return None
+    thread, look = started
+    thread.join()
+    if look.headers is None or look.fmt != fmt or look.identity != _identity(Path(path)):
+        return None
+    return look
