@@ -16,17 +16,18 @@ def main(argv: list[str] | None = None) -> None:
         # Django command names can't hold dashes: `onramp import-people` runs import_people.
         args[0] = args[0].replace("-", "_")
     if args and args[0] == "ingest_usage":
-        # The file's hash (to refuse a file imported before) and a first look at its columns
-        # are taken while Django starts, on the core its start-up leaves idle: each argument
-        # that names a file is a candidate (the import uses them only for its own file,
-        # unchanged).
+        # A first look at the file's columns, then its hash (to refuse a file imported
+        # before), are taken while Django starts, one after the other on the core its start-up
+        # leaves idle: each argument that names a usage file is a candidate (the import uses
+        # them only for its own file, unchanged).
+        from functools import partial
+
         from onramp.adoption.usage_file import look_early
         from onramp.core.digest import hash_early
 
         for arg in args[1:]:
             if not arg.startswith("-"):
-                look_early(arg)
-                hash_early(arg)
+                look_early(arg, then=partial(hash_early, arg))
     execute_from_command_line(["onramp", *args])
     # The command is done and the process is about to exit. Its database connections are closed
     # now, cleanly (SQLite checkpoints its log, PostgreSQL ends the session); then freezing the

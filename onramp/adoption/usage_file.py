@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,15 +117,21 @@ class Look:
 _early: dict[str, tuple[threading.Thread, Look]] = {}
 
 
-def look_early(path: str | Path) -> None:
-    """Start looking at a file that `onramp ingest-usage` is about to import (a path that is
-    not a usage file is left alone)."""
+def look_early(path: str | Path, then: Callable[[], object] | None = None) -> None:
+    """Start looking at a file that `onramp ingest-usage` is about to import, in a thread that
+    calls `then` afterwards (a path that is not a usage file is left alone)."""
     key = os.path.abspath(path)
     fmt = FORMATS.get(Path(key).suffix.lower())
     if key in _early or fmt is None or not os.path.isfile(key):
         return
     look = Look(Path(key), fmt, _identity(Path(key)))
-    thread = threading.Thread(target=look.take, daemon=True)
+
+    def run() -> None:
+        look.take()
+        if then is not None:
+            then()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     _early[key] = (thread, look)
 

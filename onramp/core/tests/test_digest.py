@@ -59,23 +59,27 @@ def test_an_unreadable_file_raises_in_the_caller(tmp_path):
         missing.value  # noqa: B018
 
 
-def test_the_command_line_hashes_the_file_of_ingest_usage_before_django_starts(
+def test_the_command_line_looks_at_then_hashes_the_file_of_ingest_usage_before_django_starts(
     tmp_path, monkeypatch
 ):
     import onramp.__main__ as cli
+    from onramp.adoption import usage_file
 
     path = tmp_path / "u.csv"
     path.write_text("timestamp,user\n")
     seen = []
     monkeypatch.setattr(
         "django.core.management.execute_from_command_line",
-        lambda argv: seen.append((argv, dict(digest._early))),
+        lambda argv: seen.append((argv, list(usage_file._early))),
     )
     monkeypatch.setattr(cli.gc, "freeze", lambda: None)  # not in the test's process
     cli.main(["ingest-usage", "--service", "bench", str(path)])
-    argv, early = seen[0]
+    argv, looking = seen[0]
     assert argv == ["onramp", "ingest_usage", "--service", "bench", str(path)]
-    assert list(early) == [str(path)]
+    assert looking == [str(path)]
+    # The hash starts once the look is done, in the look's thread.
+    assert usage_file.early_look(path, "csv").headers == ["timestamp", "user"]
+    assert list(digest._early) == [str(path)]
 
 
 def test_an_empty_file_has_the_digest_of_nothing(tmp_path):
