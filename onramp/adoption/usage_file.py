@@ -1,8 +1,8 @@
 """A usage file as DuckDB reads it, without Django: the reader of each format, and the first look
 that `onramp ingest-usage` takes at its file while Django starts (onramp/__main__.py), on the
-core that Django's single-threaded start-up leaves idle: the file's columns, and for each the
-distinct values of its first rows (hashed), from which the import picks the bits that stand for
-its actions (see ingest._action_bit)."""
+core that Django's single-threaded start-up leaves idle: the file's columns, and for the ones
+that could be its actions the distinct values of SAMPLE_ROWS rows (hashed), from which the
+import picks the bits that stand for its actions (see ingest._action_bit)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from onramp.core.digest import file_identity
 
 # Per field of an event, the headers read as that field (besides its own name).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -65,14 +67,6 @@ def _action_headers(headers: list[str]) -> list[str]:
     return [h for h in headers if plain(h) in names]
 
 
-def _identity(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 @dataclass
 class Look:
     """A file's columns, and per column that could be its actions the distinct hashes of its
@@ -124,7 +118,7 @@ def look_early(path: str | Path, then: Callable[[], object] | None = None) -> No
     fmt = FORMATS.get(Path(key).suffix.lower())
     if key in _early or fmt is None or not os.path.isfile(key):
         return
-    look = Look(Path(key), fmt, _identity(Path(key)))
+    look = Look(Path(key), fmt, file_identity(Path(key)))
 
     def run() -> None:
         look.take()
@@ -144,6 +138,6 @@ def early_look(path: Path, fmt: str) -> Look | None:
         return None
     thread, look = started
     thread.join()
-    if look.headers is None or look.fmt != fmt or look.identity != _identity(Path(path)):
+    if look.headers is None or look.fmt != fmt or look.identity != file_identity(Path(path)):
         return None
     return look

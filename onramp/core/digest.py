@@ -24,7 +24,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _identity(path: Path) -> tuple[int, int, int, int] | None:
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
     """What tells a file's content unchanged: device, inode, size and modification time."""
     try:
         st = os.stat(path)
@@ -39,7 +39,7 @@ class FileDigest:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.identity = _identity(self.path)
+        self.identity = file_identity(self.path)
         self._result: list[str] = []
         self._error: list[BaseException] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -83,6 +83,6 @@ def file_digest(path: Path) -> FileDigest:
     """The digest of `path`: the one started early for it if the file is unchanged since,
     else a new one, not started."""
     early = _early.pop(os.path.abspath(path), None)
-    if early is not None and early.identity is not None and early.identity == _identity(path):
+    if early is not None and early.identity is not None and early.identity == file_identity(path):
         return early
     return FileDigest(path)
