@@ -501,6 +501,33 @@ def test_postgresql_gets_the_same_rows_in_binary_as_in_csv(
     assert len(binary) == 336 and sum(r[3] for r in binary) == 336
 
 
+def test_the_checks_sqlite_skips_while_writing_are_those_the_writer_meets_by_construction(
+    tmp_path, small_org, people_service
+):
+    # SQLite writes an import with its CHECKs off (ingest._bulk_sqlite): only safe for the
+    # checks that every written row meets by construction. A new check on the table must be
+    # added here and to CHECKS_BY_CONSTRUCTION, or evaluated.
+    from django.db import IntegrityError, connection, transaction
+    from django.db.models import CheckConstraint
+
+    checks = [c.name for c in DailyActivity._meta.constraints if isinstance(c, CheckConstraint)]
+    assert checks == list(ingest.CHECKS_BY_CONSTRUCTION)
+    usage_ingest(path=_many_days_file(tmp_path), service=people_service)
+    # Every row meets it: one adopter each.
+    rows = DailyActivity.objects.values_list("person_id", "project_id", "identity")
+    assert rows.count() == 336
+    assert all((p is not None) + (q is not None) + (i != "") == 1 for p, q, i in rows)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints")
+            assert cursor.fetchone()[0] == 0  # on again after the import
+    # Enforced again afterwards, on either database.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DailyActivity.objects.create(
+            service=people_service, identity="", day=D(2026, 6, 1), events=1, qualifying_events=1
+        )
+
+
 def _schema(table: str) -> list[tuple]:
     """PostgreSQL's definitions of the table's indexes and constraints (validated or not)."""
     from django.db import connection
