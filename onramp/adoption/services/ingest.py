@@ -944,21 +944,29 @@ def _write(con: duckdb.DuckDBPyConnection, progress: Progress) -> int:
     segments = _segments(con)
     total = sum(sum(counts) for _, counts in segments)
     progress("Writing", 0, total)
-    # DuckDB sorts the next chunk on one core: the database writes on the other.
-    con.execute("SET threads = 1")
+    chunks = list(_chunks(con, segments))  # the cuts, computed with all of DuckDB's threads
     try:
         if connection.vendor == "postgresql":
-            return _copy(con, segments, total, progress)
-        return _insert(con, segments, total, progress)
+            return _copy(con, chunks, segments, total, progress)
+        return _insert(con, chunks, total, progress)
     finally:
         con.execute("RESET threads")
 
 
+def _prepared(
+    con: duckdb.DuckDBPyConnection, items: Iterable[Any], prepare: Callable[[Any], Any]
+) -> Iterator[Any]:
+    """Each item prepared (sorted and fetched by DuckDB, for _ahead's thread): the first with
+    all of DuckDB's threads, since the database waits for it; the others on one, beside the
+    database writing the one before."""
+    for i, item in enumerate(items):
+        if i == 1:
+            con.execute("SET threads = 1")
+        yield prepare(item)
+
+
 def _insert(
-    con: duckdb.DuckDBPyConnection,
-    segments: list[tuple[int, list[int]]],
-    total: int,
-    progress: Progress,
+    con: duckdb.DuckDBPyConnection, chunks: list[_Chunk], total: int, progress: Progress
 ) -> int:
     """SQLite: multi-row INSERTs of each chunk's values, fetched and flattened in the thread
     of _ahead."""
@@ -973,7 +981,7 @@ def _insert(
     # adopter columns as constants: five values bound per row instead of eight.
     done = 0
     with connection.cursor() as db, _bulk_sqlite(db):
-        for chunk, values in _ahead(map(fetch, _chunks(con, segments))):
+        for chunk, values in _ahead(_prepared(con, chunks, fetch)):
             column, _, constant_columns, constants = _KINDS[chunk.kind]
             head = (
                 f"INSERT INTO {table} (service_id, {constant_columns}, {column}, day, events, "  # noqa: S608
@@ -987,6 +995,7 @@ def _insert(
 
 def _copy(
     con: duckdb.DuckDBPyConnection,
+    chunks: list[_Chunk],
     segments: list[tuple[int, list[int]]],
     total: int,
     progress: Progress,
@@ -1035,7 +1044,7 @@ def _copy(
                 next_id += rows
                 return statement, data, rows
 
-            for statement, data, rows in _ahead(map(export, enumerate(_chunks(con, segments)))):
+            for statement, data, rows in _ahead(_prepared(con, enumerate(chunks), export)):
                 with db.cursor.copy(statement) as copy:
                     if isinstance(data, bytes):
                         copy.write(PG_BINARY_HEADER)

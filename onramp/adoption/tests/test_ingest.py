@@ -457,6 +457,18 @@ def test_ahead_yields_in_order_raises_the_threads_error_and_stops_with_its_calle
     assert len(made) <= 3 + 1 + 2 + 1  # read up to `depth` ahead, then stopped
 
 
+def test_the_first_chunk_is_prepared_with_all_of_duckdbs_threads_the_others_with_one():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+
+    def threads(item: str) -> tuple[str, int]:
+        return item, con.execute("SELECT current_setting('threads')").fetchone()[0]
+
+    assert list(ingest._prepared(con, ["a", "b", "c"], threads)) == [("a", 2), ("b", 1), ("c", 1)]
+
+
 def test_an_import_written_in_many_chunks_writes_the_same_rows(
     tmp_path, small_org, people_service, monkeypatch
 ):
