@@ -88,6 +88,17 @@ PG_BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 PG_BINARY_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "date": ">i4"}
 
 
+def pg_column_types(cursor: Any, table: str) -> dict[str, str]:
+    """PostgreSQL: each column's type, as the catalogue names it ("bigint", "integer", ...):
+    what a binary COPY must match."""
+    cursor.execute(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [table],
+    )
+    return dict(cursor.fetchall())
+
+
 def pg_binary_rows(fields: Sequence[tuple[str, Any]], rows: int) -> bytes:
     """`rows` rows in PostgreSQL's binary COPY format (without header and trailer), built by
     NumPy in a few passes instead of adapting each value in Python. `fields` are the row's

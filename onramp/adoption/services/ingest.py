@@ -64,6 +64,7 @@ from onramp.core.bulk import (
     flat_columns,
     insert_rows,
     pg_binary_rows,
+    pg_column_types,
 )
 from onramp.core.digest import FileDigest, file_digest
 from onramp.core.tabular import ColumnMapping, RowError, TableError
@@ -1011,7 +1012,7 @@ def _copy(
     done = 0
     try:
         with connection.cursor() as db:
-            types = _column_types(db.cursor, table)
+            types = pg_column_types(db.cursor, table)
             # The index of a kind that gets few rows is kept: adding them costs less than
             # building it again.
             keep = {
@@ -1067,16 +1068,6 @@ def _copy(
 _PG_COLUMNS = (
     "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
 )
-
-
-def _column_types(cursor: Any, table: str) -> dict[str, str]:
-    """PostgreSQL: each column's type, as the catalogue names it ("bigint", "integer", ...)."""
-    cursor.execute(
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-        [table],
-    )
-    return dict(cursor.fetchall())
 
 
 # The activity columns written in binary, with the DuckDB type that matches each PostgreSQL one.

@@ -14,7 +14,13 @@ from onramp.adoption import engine
 from onramp.adoption.models import AdopterState, DailyActivity, UnitWeek
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
-from onramp.core.bulk import write_rows
+from onramp.core.bulk import (
+    PG_BINARY_HEADER,
+    PG_BINARY_TRAILER,
+    pg_binary_rows,
+    pg_column_types,
+    write_rows,
+)
 from onramp.org.models import Person, Project
 
 STICKY_DAYS = 28
@@ -103,6 +109,7 @@ class Directory:
     live: set[int]
     k: int
     w: int
+    column: str = "person_id"  # the adopter's column: person_id or project_id
 
     @classmethod
     def of(cls, service: Service) -> Directory:
@@ -163,16 +170,74 @@ class OrgIndex:
         rule = rule_for(service)
         kind = service.adopter_kind
         return Directory(
-            units=self.units[kind], live=self.live[kind], k=rule.min_active_days, w=rule.window_days
+            units=self.units[kind],
+            live=self.live[kind],
+            k=rule.min_active_days,
+            w=rule.window_days,
+            column=_adopter_column(service),
         )
 
 
 @dataclass
 class Rollup:
-    """The rows of AdopterState and UnitWeek for one service, computed, not yet written."""
+    """The rows of AdopterState and UnitWeek for one service, computed, not yet written: the
+    states as tuples (multi-row INSERTs) and, for PostgreSQL, in its binary COPY format with
+    the columns of STATE_BINARY (about half the time of COPY of the tuples for 50,000 states)."""
 
     states: list[tuple] = field(default_factory=list)
     weeks: list[tuple] = field(default_factory=list)
+    states_binary: list[bytes] = field(default_factory=list)
+
+
+# AdopterState's columns in the binary rows, with the types they are written as.
+STATE_BINARY = {
+    "service_id": "bigint",
+    "person_id": "bigint",
+    "project_id": "bigint",
+    "unit_id": "bigint",
+    "first_day": "date",
+    "adopted_on": "date",
+    "last_day": "date",
+}
+_PG_EPOCH = dt.date(2000, 1, 1).toordinal()
+
+
+def _states_binary(
+    service_pk: int,
+    column: str,
+    adopters: np.ndarray,
+    units: list[int | None],
+    days: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> list[bytes]:
+    """The states in PostgreSQL's binary COPY format (columns of STATE_BINARY; days as
+    ordinals, an adoption day < 0 for none). A NULL has no bytes, so rows are laid out in
+    groups by which of the unit and the adoption day they have."""
+    has_adopted = days[1] >= 0
+    first, adopted, last = (d - _PG_EPOCH for d in days)
+    unit = np.array([-1 if u is None else u for u in units], dtype=np.int64)
+    has_unit = unit >= 0
+    parts = []
+    for with_unit in (True, False):
+        for with_adopted in (True, False):
+            rows = (has_unit == with_unit) & (has_adopted == with_adopted)
+            if not rows.any():
+                continue
+            mine = adopters[rows]
+            parts.append(
+                pg_binary_rows(
+                    [
+                        ("bigint", service_pk),
+                        ("bigint", mine if column == "person_id" else None),
+                        ("bigint", mine if column == "project_id" else None),
+                        ("bigint", unit[rows] if with_unit else None),
+                        ("date", first[rows]),
+                        ("date", adopted[rows] if with_adopted else None),
+                        ("date", last[rows]),
+                    ],
+                    int(rows.sum()),
+                )
+            )
+    return parts
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -239,6 +304,14 @@ def rollup_compute(service_pk: int, activity: Activity, directory: Directory) ->
         )
     )
 
+    out.states_binary = _states_binary(
+        service_pk,
+        directory.column,
+        adopters,
+        adopter_units,
+        (first_ord + first_use, np.where(adopted >= 0, first_ord + adopted, -1), first_ord + last),
+    )
+
     # Weekly counts per unit, over adopters still in the organisation (or live projects).
     live = directory.live
     keep = np.array([a in live for a in adopter_list], dtype=bool)
@@ -302,13 +375,26 @@ def rollup_write(service: Service, rollup: Rollup) -> None:
     _delete_where(AdopterState, service)
     _delete_where(UnitWeek, service)
     kind_field = _adopter_column(service)
+    table = AdopterState._meta.db_table
     with connection.cursor() as cursor:
-        write_rows(
-            cursor,
-            AdopterState._meta.db_table,
-            ["service_id", kind_field, "unit_id", "first_day", "adopted_on", "last_day"],
-            rollup.states,
-        )
+        if (
+            connection.vendor == "postgresql"
+            and rollup.states_binary
+            and pg_column_types(cursor.cursor, table).items() >= STATE_BINARY.items()
+        ):
+            columns = ", ".join(STATE_BINARY)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)") as copy:
+                copy.write(PG_BINARY_HEADER)
+                for part in rollup.states_binary:
+                    copy.write(part)
+                copy.write(PG_BINARY_TRAILER)
+        else:
+            write_rows(
+                cursor,
+                table,
+                ["service_id", kind_field, "unit_id", "first_day", "adopted_on", "last_day"],
+                rollup.states,
+            )
         write_rows(
             cursor,
             UnitWeek._meta.db_table,

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from onramp.adoption.models import DailyActivity, IngestBatch, UnmatchedIdentity
 from onramp.adoption.services import ingest, rule_update, unmatched_map, usage_ingest
+from onramp.core import bulk
 from onramp.core.tabular import TableError
 
 D = dt.date
@@ -504,7 +505,7 @@ def test_postgresql_gets_the_same_rows_in_binary_as_in_csv(
     IngestBatch.objects.all().delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            types = ingest._column_types(cursor.cursor, DailyActivity._meta.db_table)
+            types = bulk.pg_column_types(cursor.cursor, DailyActivity._meta.db_table)
         assert ingest._binary_fits(types)
         assert not ingest._binary_fits({**types, "events": "numeric"})
     monkeypatch.setattr(ingest, "_binary_fits", lambda types: False)
@@ -538,6 +539,44 @@ def test_the_checks_sqlite_skips_while_writing_are_those_the_writer_meets_by_con
         DailyActivity.objects.create(
             service=people_service, identity="", day=D(2026, 6, 1), events=1, qualifying_events=1
         )
+
+
+def test_postgresql_gets_the_same_adopter_states_in_binary_as_in_rows(
+    tmp_path, small_org, people_service, monkeypatch
+):
+    # The roll-up's states go to PostgreSQL in its binary COPY format, grouped by which of the
+    # unit and the adoption day they have (a NULL has no bytes); the same states as written
+    # from tuples, which is what SQLite (and a table of other column types) gets.
+    from onramp.adoption.models import AdopterState
+    from onramp.adoption.services import rollup
+
+    rule_update(service=people_service, qualifying_actions="", min_active_days=2, window_days=7)
+    lines = ["timestamp,user,action"] + [
+        f"2026-03-{d:02d}T09:00:00,{who},open"
+        for who, days in (("p2@acme.test", (2, 4)), ("E3", (2, 20)), ("p4@acme.test", (5,)),
+                          ("ghost@elsewhere.test", (6, 7)))
+        for d in days
+    ]  # fmt: skip
+    path = write(tmp_path, "u.csv", lines)
+    from onramp.org.models import Person
+
+    Person.objects.filter(employee_id="E4").update(unit=None)
+
+    def states() -> list[tuple]:
+        fields = ("person_id", "unit_id", "first_day", "adopted_on", "last_day")
+        return sorted(AdopterState.objects.filter(service=people_service).values_list(*fields))
+
+    usage_ingest(path=path, service=people_service)
+    binary = states()
+    DailyActivity.objects.all().delete()
+    IngestBatch.objects.all().delete()
+    monkeypatch.setattr(rollup, "pg_column_types", lambda cursor, table: {})
+    usage_ingest(path=path, service=people_service)
+    assert states() == binary
+    # Adopted and not, with and without a unit: all four groups of the binary rows but one.
+    assert {r[3] is None for r in binary} == {True, False}
+    assert {r[1] is None for r in binary} == {True, False}
+    assert len(binary) == 3 and binary[0][3] == D(2026, 3, 4)
 
 
 def _schema(table: str) -> list[tuple]:
