@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from onramp.core.digest import file_identity
 
@@ -48,12 +49,14 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def sample_sql(source: str, column: str, rows: int) -> str:
-    """The distinct hashes of a column's non-empty values (as text) in `rows` rows of `source`."""
-    return (
+def action_sample(con: Any, source: str, column: str, rows: int) -> list[int] | None:
+    """The distinct hashes of a column's non-empty values (as text) in `rows` rows of `source`
+    (a DuckDB reader), or None when there are more than MAX_ACTIONS of them."""
+    found = con.execute(
         f"SELECT DISTINCT hash(v) FROM (SELECT CAST({quote(column)} AS VARCHAR) AS v "
         f"FROM {source} LIMIT {int(rows)}) WHERE v <> ''"
-    )
+    ).fetchall()
+    return None if len(found) > MAX_ACTIONS else [h for (h,) in found]
 
 
 def _action_headers(headers: list[str]) -> list[str]:
@@ -89,17 +92,8 @@ class Look:
             con.execute("SET enable_progress_bar = false")
             source = reader(self.path, self.fmt)
             headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-            cut = f"(SELECT * FROM {source} LIMIT {int(self.sample_rows)})"
-            actions = _action_headers(headers)
-            columns = ", ".join(
-                f"list(DISTINCT hash(CAST({quote(h)} AS VARCHAR))) "
-                f"FILTER (WHERE CAST({quote(h)} AS VARCHAR) <> '')"
-                for h in actions
-            )
-            found = con.execute(f"SELECT {columns} FROM {cut}").fetchone() if actions else ()
             self.samples = {
-                h: (None if len(values or []) > MAX_ACTIONS else list(values or []))
-                for h, values in zip(actions, found, strict=True)
+                h: action_sample(con, source, h, self.sample_rows) for h in _action_headers(headers)
             }
             self.headers = headers
         except duckdb.Error:

@@ -48,11 +48,10 @@ from onramp.adoption.services.rules import rule_for
 from onramp.adoption.usage_file import (
     ALIASES,
     FORMATS,
-    MAX_ACTIONS,
     SAMPLE_ROWS,
     Look,
+    action_sample,
     early_look,
-    sample_sql,
 )
 from onramp.adoption.usage_file import quote as _q
 from onramp.adoption.usage_file import reader as _reader
@@ -585,10 +584,7 @@ def _sample(
         return []
     if look is not None and action in look.samples and look.sample_rows == SAMPLE_ROWS:
         return look.samples[action]
-    found = [
-        h for (h,) in con.execute(sample_sql(_reader(path, fmt), action, SAMPLE_ROWS)).fetchall()
-    ]
-    return None if len(found) > MAX_ACTIONS else found
+    return action_sample(con, _reader(path, fmt), action, SAMPLE_ROWS)
 
 
 def _group(
@@ -1023,11 +1019,12 @@ def _copy(
             restore, first_id = _set_aside(db.cursor, table, total, keep=keep)
             next_id = first_id or 0
             ids = "id, " if first_id is not None else ""
+            binary = _binary_fits(types)
 
             def export(numbered: tuple[int, _Chunk]) -> tuple[str, Any, int]:
                 nonlocal next_id
                 number, chunk = numbered
-                if chunk.kind < 2 and _binary_fits(types):
+                if chunk.kind < 2 and binary:
                     data, rows = _binary_chunk(con, chunk, types, next_id if ids else None)
                     statement = f"COPY {table} ({ids}{_PG_COLUMNS}) FROM STDIN (FORMAT binary)"
                 else:

@@ -92,7 +92,7 @@ def test_an_import_given_a_look_writes_the_same_rows_without_reading_the_header_
     ingest.IngestBatch.objects.all().delete()
     usage_file.look_early(path)
     monkeypatch.setattr(ingest, "usage_headers", lambda *a: pytest.fail("read the header again"))
-    monkeypatch.setattr(ingest, "sample_sql", lambda *a: pytest.fail("sampled again"))
+    monkeypatch.setattr(ingest, "action_sample", lambda *a: pytest.fail("sampled again"))
     usage_ingest(path=path, service=other_service)
     assert _rows() == without
     assert len(without) == 30 and {r[4] for r in without} == {1}
