@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def test_an_admin_fixes_a_people_file_after_the_preview_and_imports_it(
 
     errors = page.get_by_test_id("import-errors")
     row = errors.locator("tbody tr")
-    assert row.count() == 1
+    expect(row).to_have_count(1)
     cells = row.first.locator("td").all_inner_texts()
     assert cells[:3] == ["hris.csv", "3", "Hire date"]
     assert "is not a date" in cells[3]
@@ -43,6 +44,7 @@ def test_an_admin_fixes_a_people_file_after_the_preview_and_imports_it(
     page.wait_for_url(f"{live_server.url}/org/people/")
     assert "2 people created" in page.get_by_role("status").inner_text()
     page.get_by_role("link", name="Nils Newcomer").click()
+    expect(page.get_by_role("heading", name="Nils Newcomer", level=1)).to_be_visible()
     assert "Lead" in page.content()
     page.goto(f"{live_server.url}/org/units/{small_org['team_b'].pk}/")
     assert "Nils Newcomer" in page.locator("#people-rows").inner_text()

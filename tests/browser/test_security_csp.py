@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +45,7 @@ def test_the_org_tree_and_service_pages_run_with_no_csp_violation(
     # The page's own script works too: the menu toggle (onramp.js) is not blocked.
     page.set_viewport_size({"width": 600, "height": 800})
     page.locator("[data-nav-toggle]").click()
-    assert page.locator("[data-nav-toggle]").get_attribute("aria-expanded") == "true"
+    expect(page.locator("[data-nav-toggle]")).to_have_attribute("aria-expanded", "true")
     assert violations() == []
 
 

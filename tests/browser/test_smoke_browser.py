@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +27,8 @@ def test_an_admin_creates_a_service_and_sees_its_page(live_server, login, admin_
     page.get_by_label("Adoption target (%)").fill("85")
     page.get_by_role("button", name="Create service").click()
     page.wait_for_url(f"{live_server.url}/services/portfolio-prioritisation/")
-    assert page.get_by_role("heading", name="Portfolio Prioritisation", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Portfolio Prioritisation", level=1)).to_be_visible()
     assert "Fund the work that matters most" in page.content()
     assert "85% of the target people within 12 weeks" in page.content()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
-    assert page.get_by_role("link", name="Portfolio Prioritisation").is_visible()
+    expect(page.get_by_role("link", name="Portfolio Prioritisation")).to_be_visible()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,17 +70,19 @@ def test_an_employee_answers_on_a_phone_and_the_pmo_sees_the_result_with_a_small
     )
     page = phone.new_page()
     page.goto(f"{live_server.url}/s/{tokens[people[0].email]}/")
-    assert page.get_by_role("heading", name="Risk framework pulse").is_visible()
+    expect(page.get_by_role("heading", name="Risk framework pulse")).to_be_visible()
     # The page fits the phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("alert").first.is_visible()  # required answers missing
+    expect(page.get_by_role("alert").first).to_be_visible()  # required answers missing
     page.locator(f"#q{nps_q.pk}").get_by_role("radio", name="3", exact=True).check()
-    assert page.locator(f"#q{why_q.pk}").is_visible()  # the follow-up shows once a score is chosen
+    expect(
+        page.locator(f"#q{why_q.pk}")
+    ).to_be_visible()  # the follow-up shows once a score is chosen
     page.locator(f"#q{why_q.pk} textarea").fill("Too many fields to fill in.")
     page.locator(f"#q{csat_q.pk}").get_by_role("radio", name="2", exact=True).check()
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     phone.close()
 
     desk = login(admin_user)
