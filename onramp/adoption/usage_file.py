@@ -1,14 +1,16 @@
 """A usage file as DuckDB reads it, without Django: the reader of each format, and the first look
 that `onramp ingest-usage` takes at its file while Django starts (onramp/__main__.py), on the
 core that Django's single-threaded start-up leaves idle: the file's columns, and for the ones
-that could be its actions the distinct values of SAMPLE_ROWS rows (hashed), from which the
-import picks the bits that stand for its actions (see ingest._action_bit)."""
+that could be its actions the distinct values of SAMPLE_ROWS rows (with their hashes), from which
+the import picks the bits that stand for its actions (see ingest._action_bit)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,15 +35,20 @@ FORMATS = {
     ".parquet": "parquet",
 }
 SAMPLE_ROWS = 100_000  # the rows whose actions the import gives bits before its one pass
+SAMPLE_BLOCKS = 16  # and, in a large text file, the places spread over it whose lines it adds
+BLOCK_BYTES = 1 << 16  # the bytes read at each place
+SPREAD_MIN_BYTES = 1 << 23  # below 8 MB, the first rows are most of the file
 MAX_ACTIONS = 64  # bits in the set of a group's actions
 
 
-def reader(path: Path, fmt: str) -> str:
+def reader(path: Path, fmt: str, *, lenient: bool = False) -> str:
+    """DuckDB's reader of a usage file (`lenient`: rows it cannot parse are left out)."""
     p = str(path).replace("'", "''")
+    skip = ", ignore_errors=true" if lenient else ""
     if fmt == "csv":
-        return f"read_csv('{p}', header=true, all_varchar=true, auto_detect=true)"
+        return f"read_csv('{p}', header=true, all_varchar=true, auto_detect=true{skip})"
     if fmt == "json":
-        return f"read_json('{p}', format='newline_delimited')"
+        return f"read_json('{p}', format='newline_delimited'{skip})"
     return f"read_parquet('{p}')"
 
 
@@ -49,14 +56,57 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def action_sample(con: Any, source: str, column: str, rows: int) -> list[int] | None:
-    """The distinct hashes of a column's non-empty values (as text) in `rows` rows of `source`
-    (a DuckDB reader), or None when there are more than MAX_ACTIONS of them."""
-    found = con.execute(
-        f"SELECT DISTINCT hash(v) FROM (SELECT CAST({quote(column)} AS VARCHAR) AS v "
-        f"FROM {source} LIMIT {int(rows)}) WHERE v <> ''"
-    ).fetchall()
-    return None if len(found) > MAX_ACTIONS else [h for (h,) in found]
+@contextlib.contextmanager
+def spread_sample(path: Path, fmt: str) -> Iterator[str | None]:
+    """For a CSV or JSON Lines file of more than SPREAD_MIN_BYTES, a DuckDB reader of whole
+    lines taken from SAMPLE_BLOCKS places spread over it (copied, under the CSV's header, to a
+    temporary file that is removed afterwards): the first rows alone would miss an action that
+    the tool only logged later in the year. None for other files."""
+    size = path.stat().st_size if path.is_file() else 0
+    if fmt not in ("csv", "json") or size < SPREAD_MIN_BYTES:
+        yield None
+        return
+    with path.open("rb") as f:
+        parts = [f.readline()] if fmt == "csv" else []
+        for i in range(1, SAMPLE_BLOCKS + 1):
+            f.seek(size * i // (SAMPLE_BLOCKS + 1))
+            block = f.read(BLOCK_BYTES)
+            # From the first line that starts in the block to the last that ends in it.
+            start, end = block.find(b"\n") + 1, block.rfind(b"\n") + 1
+            if 0 < start < end:
+                parts.append(block[start:end])
+    fd, name = tempfile.mkstemp(prefix="onramp-sample-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.writelines(parts)
+        yield reader(Path(name), fmt, lenient=True)
+    finally:
+        os.unlink(name)
+
+
+def action_sample(
+    con: Any, source: str, column: str, rows: int, spread: str | None = None
+) -> dict[str, int] | None:
+    """A column's distinct non-empty values (as text, as read) in the first `rows` rows of
+    `source` (a DuckDB reader) and in all of `spread` (spread_sample's, if any), each with its
+    DuckDB hash; None when there are more than MAX_ACTIONS."""
+    import duckdb
+
+    def distinct(rows_sql: str) -> dict[str, int]:
+        return dict(
+            con.execute(
+                f"SELECT DISTINCT v, hash(v) FROM ({rows_sql}) WHERE v <> '' "
+                f"LIMIT {MAX_ACTIONS + 1}"
+            ).fetchall()
+        )
+
+    value = f"CAST({quote(column)} AS VARCHAR) AS v"
+    found = distinct(f"SELECT {value} FROM {source} LIMIT {int(rows)}")
+    if spread is not None and len(found) <= MAX_ACTIONS:
+        # A sample only: the import checks every row against it (see ingest._group).
+        with contextlib.suppress(duckdb.Error):
+            found |= distinct(f"SELECT {value} FROM {spread}")
+    return None if len(found) > MAX_ACTIONS else found
 
 
 def _action_headers(headers: list[str]) -> list[str]:
@@ -72,15 +122,15 @@ def _action_headers(headers: list[str]) -> list[str]:
 
 @dataclass
 class Look:
-    """A file's columns, and per column that could be its actions the distinct hashes of its
-    values in SAMPLE_ROWS rows (None: more than MAX_ACTIONS of them). Empty when the file
+    """A file's columns, and per column that could be its actions its distinct values in
+    SAMPLE_ROWS rows, with their hashes (None: more than MAX_ACTIONS of them). Empty when the file
     could not be read: the import then reads it itself, and reports why it cannot."""
 
     path: Path
     fmt: str
     identity: tuple[int, int, int, int] | None
     headers: list[str] | None = None
-    samples: dict[str, list[int] | None] = field(default_factory=dict)
+    samples: dict[str, dict[str, int] | None] = field(default_factory=dict)
     sample_rows: int = SAMPLE_ROWS
 
     def take(self) -> None:
@@ -92,11 +142,13 @@ class Look:
             con.execute("SET enable_progress_bar = false")
             source = reader(self.path, self.fmt)
             headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-            self.samples = {
-                h: action_sample(con, source, h, self.sample_rows) for h in _action_headers(headers)
-            }
+            with spread_sample(self.path, self.fmt) as spread:
+                self.samples = {
+                    h: action_sample(con, source, h, self.sample_rows, spread)
+                    for h in _action_headers(headers)
+                }
             self.headers = headers
-        except duckdb.Error:
+        except (duckdb.Error, OSError):
             self.headers, self.samples = None, {}
         finally:
             con.close()

@@ -48,10 +48,12 @@ from onramp.adoption.services.rules import rule_for
 from onramp.adoption.usage_file import (
     ALIASES,
     FORMATS,
+    MAX_ACTIONS,
     SAMPLE_ROWS,
     Look,
     action_sample,
     early_look,
+    spread_sample,
 )
 from onramp.adoption.usage_file import quote as _q
 from onramp.adoption.usage_file import reader as _reader
@@ -526,46 +528,63 @@ def _activity(con: duckdb.DuckDBPyConnection, service: Service, days: list[dt.da
 # count(DISTINCT) cost DuckDB about a tenth more than the whole grouping, and each set of bits
 # about as much). An action's bit is six bits of hash(action): a window (h >> s) % 64, or two
 # windows xor-ed, picked before the pass so that the actions of the file's first rows
-# (SAMPLE_ROWS) each get their own. The same pass lists all the file's actions (GROUPING
-# SETS): if one that the sample missed shares a bit, or there are more than 64, the two-level
-# grouping runs instead, so the counts are exact either way (tested with 70 actions). The
-# sample is the early look's when `onramp ingest-usage` took one (onramp/adoption/usage_file.py).
+# (SAMPLE_ROWS) each get their own. An action the sample missed sets a spare bit instead, so
+# that one pass both groups the file and tells whether the sample held all its actions (the
+# usual case; each row is checked against the sample's hashes, at no measurable cost). If it
+# did not, a second pass gives every action of the file a bit and lists them all (GROUPING
+# SETS, about a quarter slower than the first); if two of them then share a bit, or there are
+# more than 64, the two-level grouping runs instead. The counts are exact every way (tested
+# with 70 actions and with a sample of one row). The sample is the early look's when
+# `onramp ingest-usage` took one (onramp/adoption/usage_file.py).
 
 
-def _action_bit(hashes: list[int]) -> str | None:
-    """SQL of a bit number (0-63) from `h`, the hash of a non-empty action, that is distinct
-    for each of these hashes; None when no window, nor pair of windows, separates them."""
-    if len(hashes) > 64:
+@dataclass(frozen=True)
+class _Bits:
+    """SQL of a bit number (0-63) from `h`, the hash of a non-empty action, and the bit that it
+    gives each of the hashes it was picked for."""
+
+    sql: str
+    of: dict[int, int]
+
+    def spare(self) -> int | None:
+        """A bit that none of those hashes got: the mark of any other action."""
+        return min(set(range(MAX_ACTIONS)) - set(self.of.values()), default=None)
+
+
+def _action_bit(hashes: list[int]) -> _Bits | None:
+    """A bit number that is distinct for each of these hashes; None when no window, nor pair
+    of windows, separates them."""
+    if len(hashes) > MAX_ACTIONS:
         return None
     shifts = range(59)
     for a in shifts:
-        if len({(h >> a) & 63 for h in hashes}) == len(hashes):
-            return f"((h >> {a}) % 64)"
+        of = {h: (h >> a) & 63 for h in hashes}
+        if len(set(of.values())) == len(hashes):
+            return _Bits(f"((h >> {a}) % 64)", of)
     for a in shifts:
         for b in range(a + 1, 59):
-            if len({((h >> a) ^ (h >> b)) & 63 for h in hashes}) == len(hashes):
-                return f"(xor(h >> {a}, h >> {b}) % 64)"
+            of = {h: ((h >> a) ^ (h >> b)) & 63 for h in hashes}
+            if len(set(of.values())) == len(hashes):
+                return _Bits(f"(xor(h >> {a}, h >> {b}) % 64)", of)
     return None
 
 
-def _clean_mask(con: duckdb.DuckDBPyConnection, bit: str) -> str | None:
-    """SQL of the set of distinct (trimmed) actions of a group of `grouped`, from its `mask`
-    of the actions as read; None when two of the file's actions share a bit (the sample
-    missed one). Usually the mask itself; when some actions differ only by spaces around
-    them, or are only spaces, their bits are merged into one or dropped."""
-    actions, bits = con.execute(
-        f"SELECT count(*), count(DISTINCT {bit}) FROM (SELECT hash(action) AS h "
-        "FROM grouped WHERE by_day = 0 AND action <> '')"
-    ).fetchone()
-    if actions != bits:
+def _clean_mask(con: duckdb.DuckDBPyConnection, actions: dict[str, int]) -> str | None:
+    """SQL of the set of distinct (trimmed) actions of a group of `grouped`, from its `mask` of
+    the actions as read; `actions` are all the file's non-empty actions as read, each with its
+    bit. None when two of them share a bit. Usually the mask itself; when some actions differ
+    only by spaces around them, or are only spaces, their bits are merged into one or dropped."""
+    if len(set(actions.values())) != len(actions):
         return None
+    if not actions:
+        return "mask"
+    names = list(actions)
+    # DuckDB's trim(), as the rest of the import trims (it takes more than ASCII spaces).
+    cleaned = con.execute("SELECT list_transform(?, lambda a: trim(a))", [names]).fetchone()[0]
     trimmed: dict[str, int] = {}
-    for clean, b in con.execute(
-        f"SELECT trim(action), {bit} FROM (SELECT action, hash(action) AS h "
-        "FROM grouped WHERE by_day = 0 AND action <> '')"
-    ).fetchall():
-        trimmed[clean] = trimmed.get(clean, 0) | (1 << b)
-    if "" not in trimmed and len(trimmed) == actions:
+    for clean, name in zip(cleaned, names, strict=True):
+        trimmed[clean] = trimmed.get(clean, 0) | (1 << actions[name])
+    if "" not in trimmed and len(trimmed) == len(actions):
         return "mask"
     trimmed.pop("", None)
     terms = [
@@ -577,18 +596,20 @@ def _clean_mask(con: duckdb.DuckDBPyConnection, bit: str) -> str | None:
 
 def _sample(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, action: str | None, look: Look | None
-) -> list[int] | None:
-    """The distinct hashes of the non-empty actions of SAMPLE_ROWS rows of the file (None: more
-    than MAX_ACTIONS of them), from the early look when there is one."""
+) -> dict[str, int] | None:
+    """The distinct non-empty actions of the file's first SAMPLE_ROWS rows and of lines spread
+    over it, with their hashes (None: more than MAX_ACTIONS of them), from the early look when
+    there is one."""
     if not action:
-        return []
+        return {}
     if look is not None and action in look.samples and look.sample_rows == SAMPLE_ROWS:
         return look.samples[action]
-    return action_sample(con, _reader(path, fmt), action, SAMPLE_ROWS)
+    with spread_sample(path, fmt) as spread:
+        return action_sample(con, _reader(path, fmt), action, SAMPLE_ROWS, spread)
 
 
 def _group(
-    con: duckdb.DuckDBPyConnection, events: _Events, sample: Callable[[], list[int] | None]
+    con: duckdb.DuckDBPyConnection, events: _Events, sample: Callable[[], dict[str, int] | None]
 ) -> bool:
     """Create `days`: per (sid, raw_key, day, pre_bad) the rows, events, qualifying events and
     distinct actions of the file, and the actions themselves (`acts`: a set of bits when each
@@ -603,29 +624,62 @@ def _group(
     sums_sql = "".join(f"{x}, " for x in sums)
     events_col = "events" if events.counted else "nrows"
     qual_col = events_col if events.every_qualifies else "qual"
-    hashes = sample()
-    bit = _action_bit(hashes) if hashes is not None else None
-    if bit is not None:
-        # One pass over the events as read (key and action neither trimmed nor lower-cased):
-        # _match cleans each distinct key once, _clean_mask each distinct action.
+    # One pass over the events as read (key and action neither trimmed nor lower-cased):
+    # _match cleans each distinct key once, _clean_mask each distinct action.
+    hashed = f"""SELECT sid, key, day, pre_bad, action,
+                        CASE WHEN action <> '' THEN hash(action) END AS h, n, q
+                 FROM ({events.raw})"""
+
+    def days_view(mask: str, listed: bool) -> None:
+        con.execute(
+            f"""CREATE TEMP VIEW days AS
+            SELECT sid, raw_key, day, pre_bad, nrows, {events_col} AS events,
+                   {qual_col} AS qual, coalesce(bit_count({mask}), 0) AS actions,
+                   coalesce({mask}, 0) AS acts
+            FROM grouped{" WHERE by_day = 1" if listed else ""}"""
+        )
+
+    sampled = sample()
+    bits = _action_bit(list(sampled.values())) if sampled is not None else None
+    spare = bits.spare() if bits is not None else None
+    if bits is not None and sampled is not None and spare is not None:
+        known = ", ".join(f"{h}::UBIGINT" for h in bits.of)
+        mark = (
+            f"CASE WHEN h IN ({known}) THEN 1::UBIGINT << {bits.sql} "
+            f"WHEN h IS NOT NULL THEN {1 << spare}::UBIGINT END"
+            if known
+            else f"CASE WHEN h IS NOT NULL THEN {1 << spare}::UBIGINT END"
+        )
+        con.execute(
+            f"""CREATE TEMP TABLE grouped AS
+            SELECT sid, key AS raw_key, day, pre_bad, count(*) AS nrows, {sums_sql}
+                   bit_or({mark}) AS mask
+            FROM ({hashed}) GROUP BY sid, key, day, pre_bad"""
+        )
+        missed = con.execute(
+            f"SELECT count(*) FROM grouped WHERE mask & {1 << spare}::UBIGINT <> 0"
+        ).fetchone()[0]
+        mask = None if missed else _clean_mask(con, {a: bits.of[h] for a, h in sampled.items()})
+        if mask is not None:
+            days_view(mask, listed=False)
+            return True
+        con.execute("DROP TABLE grouped")
+    if bits is not None:
+        # The sample missed an action: every action of the file gets a bit, and is listed.
         con.execute(
             f"""CREATE TEMP TABLE grouped AS
             SELECT sid, key AS raw_key, day, pre_bad, action, GROUPING(action) AS by_day,
-                   count(*) AS nrows, {sums_sql}bit_or(1::UBIGINT << {bit}) AS mask
-            FROM (SELECT sid, key, day, pre_bad, action,
-                         CASE WHEN action <> '' THEN hash(action) END AS h, n, q
-                  FROM ({events.raw}))
+                   count(*) AS nrows, {sums_sql}bit_or(1::UBIGINT << {bits.sql}) AS mask
+            FROM ({hashed})
             GROUP BY GROUPING SETS ((sid, key, day, pre_bad), (action))"""
         )
-        mask = _clean_mask(con, bit)
+        found = con.execute(
+            f"SELECT action, {bits.sql} FROM (SELECT action, hash(action) AS h "
+            "FROM grouped WHERE by_day = 0 AND action <> '')"
+        ).fetchall()
+        mask = _clean_mask(con, dict(found))
         if mask is not None:
-            con.execute(
-                f"""CREATE TEMP VIEW days AS
-                SELECT sid, raw_key, day, pre_bad, nrows, {events_col} AS events,
-                       {qual_col} AS qual, coalesce(bit_count({mask}), 0) AS actions,
-                       coalesce({mask}, 0) AS acts
-                FROM grouped WHERE by_day = 1"""
-            )
+            days_view(mask, listed=True)
             return True
         con.execute("DROP TABLE grouped")
     con.execute(

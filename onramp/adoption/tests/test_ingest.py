@@ -374,13 +374,80 @@ def test_an_email_and_an_employee_id_of_one_person_make_one_row_per_day(
 
 
 def test_an_action_bit_is_picked_that_separates_every_sampled_action():
+    import duckdb
+
     hashes = [6826009469614497676, 8651876799740522241, 2919571837857328348, 14441643138843377987]
-    bit = ingest._action_bit(hashes)
-    assert bit is not None
-    shift = int(bit.split(">>")[1].split(")")[0])
-    assert len({(h >> shift) & 63 for h in hashes}) == 4
+    bits = ingest._action_bit(hashes)
+    assert bits is not None
+    assert sorted(bits.of) == sorted(hashes) and len(set(bits.of.values())) == 4
+    # DuckDB computes the same bits from the SQL, and the spare bit is none of them.
+    con = duckdb.connect()
+    for h, b in bits.of.items():
+        assert con.execute(f"SELECT {bits.sql} FROM (SELECT {h}::UBIGINT AS h)").fetchone()[0] == b
+    assert bits.spare() is not None and bits.spare() not in bits.of.values()
+    every = ingest._action_bit([i << 7 for i in range(64)])  # 64 actions: no bit to spare
+    assert every is not None and every.spare() is None
     assert ingest._action_bit(list(range(65))) is None  # more actions than bits
     assert ingest._action_bit([7, 7]) is None  # no window separates equal hashes
+
+
+class _Recording:
+    """A DuckDB connection that keeps the statements it runs."""
+
+    def __init__(self, con):
+        self._con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize(
+    ("sample_rows", "spread", "n_actions", "passes"),
+    [
+        (100_000, False, 3, ["one pass"]),  # the sample holds every action
+        (1, False, 3, ["one pass", "grouping sets"]),  # it missed two: each action gets a bit
+        (1, True, 3, ["one pass"]),  # the lines spread over the file found them
+        (1, False, 70, ["one pass", "grouping sets", "two-level"]),  # more actions than bits
+        (100_000, False, 70, ["two-level"]),  # the sample alone has too many
+    ],
+)
+def test_the_file_is_read_once_when_the_sample_holds_every_action(
+    tmp_path, small_org, people_service, monkeypatch, sample_rows, spread, n_actions, passes
+):
+    import duckdb
+
+    from onramp.adoption import usage_file
+
+    if spread:
+        monkeypatch.setattr(usage_file, "SPREAD_MIN_BYTES", 0)
+
+    made = []
+    real = duckdb.connect
+
+    def connect(*args, **kwargs):
+        made.append(_Recording(real(*args, **kwargs)))
+        return made[-1]
+
+    monkeypatch.setattr(ingest, "SAMPLE_ROWS", sample_rows)
+    monkeypatch.setattr(ingest.duckdb, "connect", connect)
+    lines = ["timestamp,user,action"] + [
+        f"2026-03-0{1 + i % 3}T09:00:00,p2@acme.test,action-{i}" for i in range(n_actions)
+    ]
+    usage_ingest(path=write(tmp_path, "u.csv", lines), service=people_service)
+    kinds = [
+        "grouping sets" if "GROUPING SETS" in sql else "two-level" if "GROUP BY ALL" in sql
+        else "one pass"
+        for con in made
+        for sql in con.statements
+        if "read_csv" in sql and "GROUP BY" in sql
+    ]  # fmt: skip
+    assert kinds == passes
+    per_day = [n_actions // 3 + (i < n_actions % 3) for i in range(3)]
+    assert [r[5] for r in activity(people_service)] == per_day
 
 
 @pytest.mark.parametrize("other_actions", [0, 70])

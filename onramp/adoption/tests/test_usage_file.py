@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -16,6 +19,10 @@ def _no_early_looks_left():
     for thread, _ in usage_file._early.values():
         thread.join()
     usage_file._early.clear()
+
+
+def _hash(value: str) -> int:
+    return duckdb.connect().execute("SELECT hash(?::VARCHAR)", [value]).fetchone()[0]
 
 
 def _hashes(*values: str) -> list[int]:
@@ -48,7 +55,8 @@ def test_the_look_reads_the_columns_and_the_distinct_actions_of_the_first_rows(t
     assert look.headers == ["When", "Email", "Event Type"]
     # Only the columns that could be the action are sampled; empty values are not actions.
     assert list(look.samples) == ["Event Type"]
-    assert sorted(look.samples["Event Type"]) == _hashes("open", "export")
+    assert sorted(look.samples["Event Type"]) == ["export", "open"]
+    assert sorted(look.samples["Event Type"].values()) == _hashes("open", "export")
     assert usage_file.early_look(path, "csv") is None  # handed over once
 
 
@@ -96,3 +104,38 @@ def test_an_import_given_a_look_writes_the_same_rows_without_reading_the_header_
     usage_ingest(path=path, service=other_service)
     assert _rows() == without
     assert len(without) == 30 and {r[4] for r in without} == {1}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_sample_adds_lines_spread_over_a_large_file_and_leaves_no_copy(
+    tmp_path, monkeypatch, fmt
+):
+    # An action the tool only logged late in the year is not in the first rows: the lines
+    # taken from places spread over the file find it.
+    monkeypatch.setattr(usage_file, "SPREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(usage_file, "BLOCK_BYTES", 256)
+    actions = ["open"] * 900 + ["open", "close", "archive"] * 100
+    if fmt == "csv":
+        path = _write(tmp_path, "u.csv", ["timestamp,user,action"] + [
+            f"2026-03-02,a{i}@x.test,{a}" for i, a in enumerate(actions)])  # fmt: skip
+    else:
+        path = _write(tmp_path, "u.jsonl", [
+            f'{{"timestamp": "2026-03-02", "user": "a{i}@x.test", "action": "{a}"}}'
+            for i, a in enumerate(actions)])  # fmt: skip
+    before = set(Path(tempfile.gettempdir()).glob("onramp-sample-*"))
+    look = usage_file.Look(path, fmt, None, sample_rows=10)
+    look.take()
+    assert look.samples["action"] == {a: _hash(a) for a in ("archive", "close", "open")}
+    assert set(Path(tempfile.gettempdir()).glob("onramp-sample-*")) == before
+    # Without the spread lines, the first ten rows hold one action.
+    monkeypatch.setattr(usage_file, "SPREAD_MIN_BYTES", path.stat().st_size + 1)
+    look.take()
+    assert list(look.samples["action"]) == ["open"]
+
+
+def test_no_lines_are_spread_from_a_small_file_or_a_parquet_one(tmp_path):
+    path = _write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,a@x.test,open"])
+    with usage_file.spread_sample(path, "csv") as spread:
+        assert spread is None
+    with usage_file.spread_sample(tmp_path / "u.parquet", "parquet") as spread:
+        assert spread is None
