@@ -1174,22 +1174,24 @@ def _set_aside(
     cursor: Any, table: str, incoming: int, *, keep: set[str] | frozenset[str] = frozenset()
 ) -> tuple[list[str], int | None]:
     """PostgreSQL, when an import brings more rows than the table holds (the first import of a
-    year of usage, or one that replaces most of it): lock the table, drop its primary key,
-    unique indexes and checks, and reserve `incoming` ids, so that COPY only appends rows (the
-    indexes, the check and the id default took three quarters of its time); returns the
-    statements that build them again (from the catalogue's own definitions, in the same
-    transaction: nothing changes if the import fails) and the first reserved id. Returns
-    ([], None) and changes nothing for an import smaller than the table: building its indexes
-    again would cost more than adding to them. Indexes named in `keep` stay."""
+    year of usage, or one that replaces most of it): lock the table, drop its primary key and
+    unique indexes, and reserve `incoming` ids, so that COPY only appends rows (the indexes and
+    the id default took three quarters of its time); returns the statements that build them
+    again (from the catalogue's own definitions, in the same transaction: nothing changes if the
+    import fails) and the first reserved id. Returns ([], None) and changes nothing for an
+    import smaller than the table: building its indexes again would cost more than adding to
+    them. Indexes named in `keep` stay. So do the checks: PostgreSQL tests each row as COPY
+    writes it (~0.1 s for 928,077 rows), less than scanning the table again to add a check back
+    (~0.2 s)."""
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [incoming])  # noqa: S608
     if incoming < SET_ASIDE_MIN_ROWS or cursor.fetchone()[0] >= incoming:
         return [], None
     quote = connection.ops.quote_name
     cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-    # Constraints: the primary key (unless a foreign key refers to it), unique and checks.
+    # Constraints: the primary key (unless a foreign key refers to it) and unique ones.
     cursor.execute(
         """SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
-        WHERE c.conrelid = %s::regclass AND (c.contype IN ('u', 'c') OR (c.contype = 'p'
+        WHERE c.conrelid = %s::regclass AND (c.contype = 'u' OR (c.contype = 'p'
               AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.conrelid)))
         ORDER BY c.contype DESC, c.conname""",
         [table],
@@ -1221,15 +1223,9 @@ def _set_aside(
             cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + incoming - 1])
     restore = [
         f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
-        for name, definition, kind in constraints
-        if kind != "c"
+        for name, definition, _ in constraints
     ]
     restore += [definition for _, definition in indexes]
-    restore += [
-        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
-        for name, definition, kind in constraints
-        if kind == "c"
-    ]
     return restore, first_id
 
 
