@@ -527,14 +527,15 @@ def _activity(con: duckdb.DuckDBPyConnection, service: Service, days: list[dt.da
 # the file is grouped once, by day, and not a second time by action (a two-level grouping or
 # count(DISTINCT) cost DuckDB about a tenth more than the whole grouping, and each set of bits
 # about as much). An action's bit is six bits of hash(action): a window (h >> s) % 64, or two
-# windows xor-ed, picked before the pass so that the actions of the file's first rows
-# (SAMPLE_ROWS) each get their own. An action the sample missed sets a spare bit instead, so
-# that one pass both groups the file and tells whether the sample held all its actions (the
-# usual case; each row is checked against the sample's hashes, at no measurable cost). If it
-# did not, a second pass gives every action of the file a bit and lists them all (GROUPING
-# SETS, about a quarter slower than the first); if two of them then share a bit, or there are
-# more than 64, the two-level grouping runs instead. The counts are exact every way (tested
-# with 70 actions and with a sample of one row). The sample is the early look's when
+# windows xor-ed, picked before the pass so that the sampled actions each get their own (the
+# file's first SAMPLE_ROWS rows, and lines spread over a large file: usage_file.spread_sample).
+# An action the sample missed sets a spare bit instead, so that one pass both groups the file
+# and tells whether the sample held all its actions (the usual case; each row is checked
+# against the sample's hashes inside the mask's aggregate, at no measurable cost). If it did
+# not, a second pass gives every action of the file a bit and lists them all (GROUPING SETS,
+# 5-25% slower than the first in this machine's runs); if two of them then share a bit, or
+# there are more than 64, the two-level grouping runs instead. The counts are exact every way
+# (tested with 70 actions and with a sample of one row). The sample is the early look's when
 # `onramp ingest-usage` took one (onramp/adoption/usage_file.py).
 
 
@@ -665,7 +666,8 @@ def _group(
             return True
         con.execute("DROP TABLE grouped")
     if bits is not None:
-        # The sample missed an action: every action of the file gets a bit, and is listed.
+        # The sample missed an action (or, with 64 actions, left no bit spare): every action
+        # of the file gets a bit, and is listed, so that two sharing one are found.
         con.execute(
             f"""CREATE TEMP TABLE grouped AS
             SELECT sid, key AS raw_key, day, pre_bad, action, GROUPING(action) AS by_day,
