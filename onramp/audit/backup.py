@@ -15,7 +15,6 @@ record in it) unless forced: restoring over live data is almost always a mistake
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -34,6 +33,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from onramp.core.digest import file_sha256
 
 FORMAT = "onramp-backup/1"
 MANIFEST = "manifest.json"
@@ -73,14 +74,6 @@ def _connection(alias: str = DEFAULT_DB_ALIAS) -> BaseDatabaseWrapper:
             f"Backups support SQLite and PostgreSQL; this database is {connection.vendor}."
         )
     return connection
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def applied_migrations(connection: BaseDatabaseWrapper) -> dict[str, list[str]]:
@@ -163,11 +156,11 @@ def backup_create(*, path: Path | str, alias: str = DEFAULT_DB_ALIAS) -> Manifes
     with tempfile.TemporaryDirectory(prefix="onramp-backup-") as tmp:
         dump = Path(tmp) / DUMP_NAMES[vendor]
         _dump_database(connection, dump)
-        manifest.files[DUMP_NAMES[vendor]] = _sha256(dump)
+        manifest.files[DUMP_NAMES[vendor]] = file_sha256(dump)
         media = _media_root()
         media_files = sorted(p for p in media.rglob("*") if p.is_file()) if media.is_dir() else []
         for file in media_files:
-            manifest.files[MEDIA_PREFIX + file.relative_to(media).as_posix()] = _sha256(file)
+            manifest.files[MEDIA_PREFIX + file.relative_to(media).as_posix()] = file_sha256(file)
         partial = path.with_name(path.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
             body = json.dumps(asdict(manifest), indent=2).encode()
@@ -262,7 +255,7 @@ def backup_restore(
             archive.extractall(root, members=_safe_members(archive), filter="data")
         for name, expected in manifest.files.items():
             member = root / name
-            if not member.is_file() or _sha256(member) != expected:
+            if not member.is_file() or file_sha256(member) != expected:
                 raise BackupError(
                     f"{name} in the backup is missing or damaged (checksum mismatch): nothing "
                     "was restored. Use another backup."
