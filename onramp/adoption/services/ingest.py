@@ -102,12 +102,20 @@ class IngestResult:
             if self.first_day and self.last_day
             else ""
         )
-        text = f"Imported {self.events:,} events as {self.rows:,} adopter-days{span}."
+        text = (
+            f"Imported {_count(self.events, 'event')} as {_count(self.rows, 'adopter-day')}{span}."
+        )
         if self.skipped:
-            text += f" Skipped {self.skipped:,} unusable rows."
-        if self.unmatched:
+            text += f" Skipped {_count(self.skipped, 'unusable row')}."
+        if self.unmatched == 1:
+            text += " 1 identity matched nobody: map it below."
+        elif self.unmatched:
             text += f" {self.unmatched:,} identities matched nobody: map them below."
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _lit(value: str) -> str:

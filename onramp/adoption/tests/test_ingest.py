@@ -194,7 +194,7 @@ def test_the_command_imports_a_file_and_reports_bad_rows(
 ):
     good = write(tmp_path, "u.csv", ["timestamp,user,action", "2026-03-02,p2@acme.test,open"])
     call_command("ingest_usage", str(good), "--service", people_service.slug, verbosity=0)
-    assert "Imported 1 events as 1 adopter-days" in capsys.readouterr().out
+    assert "Imported 1 event as 1 adopter-day" in capsys.readouterr().out
     bad = write(tmp_path, "v.csv", ["timestamp,user,action", "soon,p2@acme.test,open"])
     with pytest.raises(CommandError, match="--skip-bad-rows"):
         call_command("ingest_usage", str(bad), "--service", people_service.slug, verbosity=0)
@@ -758,3 +758,18 @@ def test_an_import_smaller_than_the_table_keeps_its_indexes(
         restore, first_id = ingest._set_aside(cursor.cursor, table, 400)
         assert restore and first_id
         transaction.set_rollback(True)
+
+
+def test_the_summary_counts_in_words():
+    from onramp.adoption.services.ingest import IngestResult
+
+    one = IngestResult(batch=None, events=1, rows=1, skipped=1, unmatched=1)
+    assert one.summary == (
+        "Imported 1 event as 1 adopter-day. Skipped 1 unusable row. "
+        "1 identity matched nobody: map it below."
+    )
+    many = IngestResult(batch=None, events=2500, rows=2, skipped=3, unmatched=4)
+    assert many.summary == (
+        "Imported 2,500 events as 2 adopter-days. Skipped 3 unusable rows. "
+        "4 identities matched nobody: map them below."
+    )

@@ -121,7 +121,7 @@ def test_upload_previews_then_imports(client_for, other_owner, other_service, sm
         {"mode": "replace", "map_timestamp": "when", "map_user": "email", "map_action": "what"},
         follow=True,
     )
-    assert "Imported 1 events as 1 adopter-days" in done.content.decode()
+    assert "Imported 1 event as 1 adopter-day" in done.content.decode()
     assert IngestBatch.objects.get().source == "upload"
 
 
