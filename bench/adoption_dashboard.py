@@ -47,7 +47,7 @@ def build_and_serve(people: int, scale: int) -> None:
     from django.test import Client
 
     from onramp.adoption import dashboard
-    from onramp.adoption.models import DailyActivity, IngestBatch
+    from onramp.adoption.models import IngestBatch, PersonActivity
     from onramp.adoption.services import adoption_refresh
     from onramp.catalog.services import service_create
     from onramp.core.models import User
@@ -113,8 +113,8 @@ def build_and_serve(people: int, scale: int) -> None:
             rows.append((service.pk, pid, dt.date.fromordinal(day).isoformat(), 3, 1, 1))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {DailyActivity._meta.db_table} (service_id, person_id, identity, day, "
-            "events, qualifying_events, distinct_actions) VALUES (%s, %s, '', %s, %s, %s, %s)",
+            f"INSERT INTO {PersonActivity._meta.db_table} (service_id, person_id, day, events, "
+            "qualifying_events, distinct_actions) VALUES (%s, %s, %s, %s, %s, %s)",
             rows,
         )
     t = time.perf_counter()

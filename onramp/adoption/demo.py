@@ -19,7 +19,10 @@ from onramp.adoption.models import (
     AdopterState,
     AdoptionRule,
     DailyActivity,
+    IdentityActivity,
     IngestBatch,
+    PersonActivity,
+    ProjectActivity,
     UnitWeek,
     UnmatchedIdentity,
 )
@@ -35,7 +38,15 @@ DAYS = 364
 
 
 def reset() -> None:
-    for model in (DailyActivity, AdopterState, UnitWeek, UnmatchedIdentity, AdoptionRule):
+    for model in (
+        PersonActivity,
+        ProjectActivity,
+        IdentityActivity,
+        AdopterState,
+        UnitWeek,
+        UnmatchedIdentity,
+        AdoptionRule,
+    ):
         model.objects.all().delete()
     IngestBatch.objects.all().delete()
 
@@ -77,7 +88,8 @@ def _rows_for(
     kind: str,
 ) -> list[DailyActivity]:
     rng = ctx.rng
-    rows = []
+    model = ProjectActivity if kind == "project_id" else PersonActivity
+    rows: list[DailyActivity] = []
     for adopter_id, adopt_day in adopters:
         lapse = rng.randint(6, 20) if rng.random() < 0.08 else None
         for day in _usage(
@@ -88,7 +100,7 @@ def _rows_for(
                 1 if day == adopt_day else 0
             )
             rows.append(
-                DailyActivity(
+                model(
                     service=service,
                     day=day,
                     events=events,
@@ -189,11 +201,12 @@ def build(ctx: DemoContext) -> None:
         rows = _rows_for(
             ctx, service, adopters, qualifying_share=share, days_per_week=per_week, kind=kind
         )
+        identities: list[IdentityActivity] = []
         if kind == "person_id":
             for name in ("j.doe@contractor.example", "a.kovacs@partner.example", "svc-report-bot"):
                 for week in range(rng.randint(3, 12)):
-                    rows.append(
-                        DailyActivity(
+                    identities.append(
+                        IdentityActivity(
                             service=service,
                             identity=name,
                             day=ctx.today - dt.timedelta(days=7 * week + rng.randint(0, 4)),
@@ -202,7 +215,10 @@ def build(ctx: DemoContext) -> None:
                             distinct_actions=1,
                         )
                     )
-        DailyActivity.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        model = ProjectActivity if kind == "project_id" else PersonActivity
+        model.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        IdentityActivity.objects.bulk_create(identities, batch_size=5000, ignore_conflicts=True)
+        rows += identities
         _summarise_unmatched(service)
         adoption_refresh(service=service)
         batch = IngestBatch.objects.create(

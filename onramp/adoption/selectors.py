@@ -14,9 +14,9 @@ from django.db.models import Count, QuerySet
 from onramp.adoption.models import (
     AdopterState,
     AdoptionRule,
-    DailyActivity,
     IngestBatch,
     UnmatchedIdentity,
+    activity_model,
 )
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
@@ -112,15 +112,10 @@ def _active_ids(service: Service, as_of: dt.date, rule: AdoptionRule) -> set[int
     col = adopter_column(service)
     since = as_of - dt.timedelta(days=rule.window_days)
     return set(
-        DailyActivity.objects.filter(
-            service=service,
-            day__gt=since,
-            day__lte=as_of,
-            qualifying_events__gt=0,
-            **{f"{col}__isnull": False},
-        )
+        activity_model(service.adopter_kind)
+        .objects.filter(service=service, day__gt=since, day__lte=as_of, qualifying_events__gt=0)
         .values(col)
-        .annotate(days=Count("id"))
+        .annotate(days=Count("day"))
         .filter(days__gte=rule.min_active_days)
         .values_list(col, flat=True)
     )
@@ -144,13 +139,11 @@ def daily_qualifying(service: Service, start: dt.date, end: dt.date) -> dict[dt.
     """Day -> adopters with a qualifying event that day, for days in (start, end]."""
     col = adopter_column(service)
     out: dict[dt.date, set[int]] = defaultdict(set)
-    rows = DailyActivity.objects.filter(
-        service=service,
-        day__gt=start,
-        day__lte=end,
-        qualifying_events__gt=0,
-        **{f"{col}__isnull": False},
-    ).values_list(col, "day")
+    rows = (
+        activity_model(service.adopter_kind)
+        .objects.filter(service=service, day__gt=start, day__lte=end, qualifying_events__gt=0)
+        .values_list(col, "day")
+    )
     for adopter, day in rows:
         out[day].add(adopter)
     return out

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from onramp.adoption.models import DailyActivity, UnmatchedIdentity
+from onramp.adoption.models import IdentityActivity, UnmatchedIdentity, activity_model
 from onramp.adoption.services.rollup import adoption_refresh
 from onramp.org.models import Person, Project
 
@@ -23,37 +23,43 @@ def unmatched_map(
     mapping for later imports."""
     service = unmatched.service
     is_project = service.adopter_kind == "projects"
-    if is_project and project is None:
+    adopter = project if is_project else person
+    if adopter is None:
         raise ValidationError(
             {"project": f"{service.name} is adopted by projects: choose the project."}
+            if is_project
+            else {"person": f"Choose the person who is {unmatched.identity}."}
         )
-    if not is_project and person is None:
-        raise ValidationError({"person": f"Choose the person who is {unmatched.identity}."})
-    target = {"project": project} if is_project else {"person": person}
+    model = activity_model(service.adopter_kind)
     with transaction.atomic():
-        rows = list(
-            DailyActivity.objects.select_for_update().filter(
-                service=service, identity=unmatched.identity
-            )
+        moving = IdentityActivity.objects.filter(service=service, identity=unmatched.identity)
+        rows = {a.day: a for a in moving.select_for_update()}
+        mine = model.objects.select_for_update().filter(
+            service=service, day__in=list(rows), **{model.ADOPTER: adopter.pk}
         )
-        mine = {
-            a.day: a
-            for a in DailyActivity.objects.select_for_update().filter(
-                service=service, day__in=[r.day for r in rows], **target
+        # Days the adopter has activity on already: the identity's counts are added to them.
+        for existing in mine:
+            row = rows.pop(existing.day)
+            model.objects.filter(pk=existing.pk).update(
+                events=F("events") + row.events,
+                qualifying_events=F("qualifying_events") + row.qualifying_events,
+                distinct_actions=max(existing.distinct_actions, row.distinct_actions),
             )
-        }
-        for row in rows:
-            existing = mine.get(row.day)
-            if existing is not None:
-                DailyActivity.objects.filter(pk=existing.pk).update(
-                    events=F("events") + row.events,
-                    qualifying_events=F("qualifying_events") + row.qualifying_events,
-                    distinct_actions=max(existing.distinct_actions, row.distinct_actions),
+        model.objects.bulk_create(
+            [
+                model(
+                    service=service,
+                    day=row.day,
+                    events=row.events,
+                    qualifying_events=row.qualifying_events,
+                    distinct_actions=row.distinct_actions,
+                    **{model.ADOPTER: adopter.pk},
                 )
-                row.delete()
-        DailyActivity.objects.filter(service=service, identity=unmatched.identity).update(
-            identity="", **target
+                for row in rows.values()
+            ],
+            batch_size=500,
         )
+        moving.delete()
         unmatched.mapped_to = person if not is_project else None
         unmatched.mapped_project = project if is_project else None
         unmatched.mapped_at = timezone.now()

@@ -27,13 +27,15 @@ from typing import Any
 import duckdb
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from onramp.adoption.models import (
     DailyActivity,
+    IdentityActivity,
     IngestBatch,
     IngestMode,
+    PersonActivity,
+    ProjectActivity,
     UnmatchedIdentity,
 )
 from onramp.adoption.services.rollup import (
@@ -504,15 +506,14 @@ def _ingest(
 
 
 def _delete_days(sid: int, days: list[dt.date]) -> None:
-    """Delete a service's rows on these days: one statement per adopter kind, so that each reads
-    its (service, adopter, day) index instead of the whole table."""
-    table = DailyActivity._meta.db_table
+    """Delete a service's rows on these days, from the table of each adopter kind (each read
+    through its (service, adopter, day) key)."""
     marks = ", ".join(["%s"] * len(days))
     params = [sid, *(d.isoformat() for d in days)]
     with connection.cursor() as cursor:
-        for kind in ("person_id IS NOT NULL", "project_id IS NOT NULL", "NOT (identity = '')"):
+        for model, _ in _KINDS:
             cursor.execute(
-                f"DELETE FROM {table} WHERE service_id = %s AND day IN ({marks}) AND {kind}",  # noqa: S608
+                f"DELETE FROM {model._meta.db_table} WHERE service_id = %s AND day IN ({marks})",  # noqa: S608
                 params,
             )
 
@@ -845,13 +846,18 @@ def _load_table(
 def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> None:
     """Add mode: fold the rows already stored for the file's days into the new ones."""
     days = con.execute("SELECT sid, list(DISTINCT day) FROM matched GROUP BY sid").fetchall()
-    cols = ["service_id", "person_id", "project_id", "identity", "day", "events",
-            "qualifying_events", "distinct_actions"]  # fmt: skip
+    counts = ["day", "events", "qualifying_events", "distinct_actions"]
     existing: list[tuple] = []
     for sid, service_days in days:
-        existing.extend(
-            DailyActivity.objects.filter(service_id=sid, day__in=service_days).values_list(*cols)
-        )
+        for kind, (model, _) in enumerate(_KINDS):
+            # As the rows of `matched`: the adopter in its kind's column, the other two unset.
+            unset: list[Any] = [None, None, ""]
+            for adopter, *rest in model.objects.filter(
+                service_id=sid, day__in=service_days
+            ).values_list(model.ADOPTER, *counts):
+                columns = unset.copy()
+                columns[kind] = adopter
+                existing.append((sid, *columns, *rest))
     if not existing:
         return
     _load_table(
@@ -881,27 +887,13 @@ def _merge_existing(con: duckdb.DuckDBPyConnection, touched: list[Service]) -> N
     con.execute("CREATE OR REPLACE TEMP VIEW matched AS SELECT * FROM merged")
 
 
-# The adopter of a row, by kind: its column, the test that a row is of that kind, and the other
-# two adopter columns with their constant values (bound once per statement, not per row).
-_KINDS = (
-    ("person_id", "person_id IS NOT NULL", "project_id, identity", "NULL, ''"),
-    ("project_id", "project_id IS NOT NULL", "person_id, identity", "NULL, ''"),
-    ("identity", "identity <> ''", "person_id, project_id", "NULL, NULL"),
+# The adopter kinds, in the order of `matched`'s adopter columns (person_id, project_id,
+# identity): the table of each, and the test that a row of `matched` is of that kind.
+_KINDS: tuple[tuple[type[DailyActivity], str], ...] = (
+    (PersonActivity, "person_id IS NOT NULL"),
+    (ProjectActivity, "project_id IS NOT NULL"),
+    (IdentityActivity, "identity <> ''"),
 )
-
-
-def _kind_index(kind: int) -> str:
-    """The name of the unique index of a kind's rows: the model's partial UniqueConstraint on
-    that adopter field."""
-    field_name = _KINDS[kind][0].removesuffix("_id")
-    return next(
-        c.name
-        for c in DailyActivity._meta.constraints
-        if isinstance(c, UniqueConstraint) and field_name in c.fields
-    )
-
-
-_COLUMNS = "sid, person_id, project_id, identity, day, events, qual, actions"
 
 
 @dataclass(frozen=True)
@@ -939,7 +931,8 @@ def _chunks(
         for kind, rows in enumerate(counts):
             if not rows:
                 continue
-            column, test, _, _ = _KINDS[kind]
+            model, test = _KINDS[kind]
+            column = model.ADOPTER
             where = f"sid = {sid} AND {test}"
             ranges = [""]
             parts = -(-rows // WRITE_BATCH)
@@ -1031,24 +1024,23 @@ def _insert(
 ) -> int:
     """SQLite: multi-row INSERTs of each chunk's values, fetched and flattened in the thread
     of _ahead."""
-    table = DailyActivity._meta.db_table
 
     def fetch(chunk: _Chunk) -> tuple[_Chunk, list]:
-        column = _KINDS[chunk.kind][0]
+        column = _KINDS[chunk.kind][0].ADOPTER
         part = con.execute(chunk.select(f"{column}, day, events, qual, actions")).fetchnumpy()
         return chunk, flat_columns(list(part.values()))
 
-    # One multi-row INSERT per service and adopter kind, with the service and the unused
-    # adopter columns as constants: five values bound per row instead of eight.
+    # One multi-row INSERT per chunk, into its kind's table, with the service as a constant:
+    # five values bound per row.
     done = 0
     with connection.cursor() as db, _bulk_sqlite(db):
         for chunk, values in _ahead(_prepared(con, chunks, fetch)):
-            column, _, constant_columns, constants = _KINDS[chunk.kind]
+            model = _KINDS[chunk.kind][0]
             head = (
-                f"INSERT INTO {table} (service_id, {constant_columns}, {column}, day, events, "  # noqa: S608
+                f"INSERT INTO {model._meta.db_table} (service_id, {model.ADOPTER}, day, events, "  # noqa: S608
                 "qualifying_events, distinct_actions) VALUES "
             )
-            row = f"({chunk.sid}, {constants}, %s, %s, %s, %s, %s)"
+            row = f"({chunk.sid}, %s, %s, %s, %s, %s)"
             done += insert_rows(db, head, row, values, width=5)
             progress("Writing", done, total)
     return done
@@ -1064,46 +1056,38 @@ def _copy(
     """PostgreSQL: one COPY per chunk, prepared in the thread of _ahead while the server reads
     the one before: no Python per row. People and projects go in PostgreSQL's binary format,
     built by NumPy from DuckDB's columns (the server parses it in about two thirds of the time
-    of CSV); identities as CSV written by DuckDB. An import that brings more rows than the
-    table holds is loaded without the table's indexes, which are built again after it (see
-    _set_aside)."""
-    table = DailyActivity._meta.db_table
+    of CSV); identities as CSV written by DuckDB. A kind's table that gets more rows than it
+    holds is loaded without its key, which is built again after it (see _set_aside)."""
     folder = tempfile.mkdtemp(prefix="onramp-usage-")
     done = 0
     try:
         with connection.cursor() as db:
-            types = pg_column_types(db.cursor, table)
-            # The index of a kind that gets few rows is kept: adding them costs less than
-            # building it again.
-            keep = {
-                _kind_index(kind)
-                for kind in range(len(_KINDS))
-                if sum(counts[kind] for _, counts in segments) < SET_ASIDE_MIN_ROWS
-            }
-            restore, first_id = _set_aside(db.cursor, table, total, keep=keep)
-            next_id = first_id or 0
-            ids = "id, " if first_id is not None else ""
-            binary = _binary_fits(types)
+            tables = [model._meta.db_table for model, _ in _KINDS]
+            types = [pg_column_types(db.cursor, table) for table in tables]
+            binary = [
+                _binary_fits(t, model.ADOPTER) for t, (model, _) in zip(types, _KINDS, strict=True)
+            ]
+            restore: list[str] = []
+            for kind, table in enumerate(tables):
+                incoming = sum(counts[kind] for _, counts in segments)
+                restore += _set_aside(db.cursor, table, incoming)
 
             def export(numbered: tuple[int, _Chunk]) -> tuple[str, Any, int]:
-                nonlocal next_id
                 number, chunk = numbered
-                if chunk.kind < 2 and binary:
-                    data, rows = _binary_chunk(con, chunk, types, next_id if ids else None)
-                    statement = f"COPY {table} ({ids}{_PG_COLUMNS}) FROM STDIN (FORMAT binary)"
+                model = _KINDS[chunk.kind][0]
+                columns = f"service_id, {model.ADOPTER}, {_COUNTS}"
+                if chunk.kind < 2 and binary[chunk.kind]:
+                    data, rows = _binary_chunk(con, chunk, types[chunk.kind])
+                    fmt = "binary"
                 else:
                     data = os.path.join(folder, f"{number}.csv")
-                    select = _COLUMNS
-                    if ids:  # ids of the reserved range, in the chunk's order
-                        select = (
-                            f"{next_id - 1} + row_number() OVER (ORDER BY {chunk.order}), {select}"
-                        )
+                    select = f"sid, {model.ADOPTER}, day, events, qual, actions"
                     rows = con.execute(
-                        f"COPY ({chunk.select(select)}) TO {_lit(data)} "
-                        "(HEADER false, FORCE_QUOTE (identity))"
+                        f"COPY ({chunk.select(select)}) TO {_lit(data)} (HEADER false"
+                        f"{', FORCE_QUOTE (identity)' if chunk.kind == 2 else ''})"
                     ).fetchone()[0]
-                    statement = f"COPY {table} ({ids}{_PG_COLUMNS}) FROM STDIN (FORMAT csv)"
-                next_id += rows
+                    fmt = "csv"
+                statement = f"COPY {tables[chunk.kind]} ({columns}) FROM STDIN (FORMAT {fmt})"
                 return statement, data, rows
 
             for statement, data, rows in _ahead(_prepared(con, enumerate(chunks), export)):
@@ -1126,30 +1110,25 @@ def _copy(
     return done
 
 
-_PG_COLUMNS = (
-    "service_id, person_id, project_id, identity, day, events, qualifying_events, distinct_actions"
-)
-
-
-# The activity columns written in binary, with the DuckDB type that matches each PostgreSQL one.
-_BINARY_COLUMNS = ("id", "service_id", "person_id", "project_id", "day", "events",
-                   "qualifying_events", "distinct_actions")  # fmt: skip
+_COUNTS = "day, events, qualifying_events, distinct_actions"
+# The DuckDB type that matches each PostgreSQL one of the columns written in binary.
 _DUCK_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "smallint": "SMALLINT", "date": "INTEGER"}
 
 
-def _binary_fits(types: dict[str, str]) -> bool:
-    """Whether the table's columns are of the types the binary writer knows (a migration that
+def _binary_fits(types: dict[str, str], adopter: str) -> bool:
+    """Whether a table's columns are of the types the binary writer knows (a migration that
     changed one sends its rows as CSV instead of wrong bytes)."""
-    return all(types.get(c) in PG_BINARY_TYPES for c in _BINARY_COLUMNS)
+    columns = ("service_id", adopter, *_COUNTS.split(", "))
+    return all(types.get(c) in PG_BINARY_TYPES for c in columns)
 
 
 def _binary_chunk(
-    con: duckdb.DuckDBPyConnection, chunk: _Chunk, types: dict[str, str], first_id: int | None
+    con: duckdb.DuckDBPyConnection, chunk: _Chunk, types: dict[str, str]
 ) -> tuple[bytes, int]:
-    """A chunk of people or projects in PostgreSQL's binary COPY format, columns in the order
-    of _PG_COLUMNS (after the ids, when given). DuckDB casts each value to the column's exact
-    width (an out-of-range value fails there, not as a wrapped number)."""
-    column = _KINDS[chunk.kind][0]
+    """A chunk of people or projects in PostgreSQL's binary COPY format: the service, the
+    adopter, then the columns of _COUNTS. DuckDB casts each value to the column's exact width
+    (an out-of-range value fails there, not as a wrapped number)."""
+    column = _KINDS[chunk.kind][0].ADOPTER
 
     def cast(expr: str, name: str) -> str:
         return f"CAST({expr} AS {_DUCK_TYPES[types[name]]})"
@@ -1164,50 +1143,40 @@ def _binary_chunk(
         )
     ).fetchnumpy()
     rows = len(part["adopter"])
-    adopter = {column: part["adopter"]}
     fields = [
         (types["service_id"], chunk.sid),
-        (types["person_id"], adopter.get("person_id")),
-        (types["project_id"], adopter.get("project_id")),
-        ("text", ""),
+        (types[column], part["adopter"]),
         (types["day"], part["day"]),
         (types["events"], part["events"]),
         (types["qualifying_events"], part["qual"]),
         (types["distinct_actions"], part["actions"]),
     ]
-    if first_id is not None:
-        fields.insert(0, (types["id"], np.arange(first_id, first_id + rows, dtype=np.int64)))
     return pg_binary_rows(fields, rows), rows
 
 
-def _set_aside(
-    cursor: Any, table: str, incoming: int, *, keep: set[str] | frozenset[str] = frozenset()
-) -> tuple[list[str], int | None]:
-    """PostgreSQL, when an import brings more rows than the table holds (the first import of a
-    year of usage, or one that replaces most of it): lock the table, drop its primary key and
-    unique indexes, and reserve `incoming` ids, so that COPY only appends rows (the indexes and
-    the id default took three quarters of its time); returns the statements that build them
-    again (from the catalogue's own definitions, in the same transaction: nothing changes if the
-    import fails) and the first reserved id. Returns ([], None) and changes nothing for an
-    import smaller than the table: building its indexes again would cost more than adding to
-    them. Indexes named in `keep` stay. So do the checks: PostgreSQL tests each row as COPY
-    writes it (~0.1 s for 928,077 rows), less than scanning the table again to add a check back
-    (~0.2 s)."""
+def _set_aside(cursor: Any, table: str, incoming: int) -> list[str]:
+    """PostgreSQL, when an import brings a table more rows than it holds (the first import of
+    a year of usage, or one that replaces most of it): lock the table and drop its primary key
+    and unique indexes, so that COPY only appends rows (keeping the key up to date took most of
+    its time); returns the statements that build them again (from the catalogue's own
+    definitions, in the same transaction: nothing changes if the import fails). Returns [] and
+    changes nothing for an import smaller than the table: building its key again would cost
+    more than adding to it."""
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [incoming])  # noqa: S608
     if incoming < SET_ASIDE_MIN_ROWS or cursor.fetchone()[0] >= incoming:
-        return [], None
+        return []
     quote = connection.ops.quote_name
     cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
     # Constraints: the primary key (unless a foreign key refers to it) and unique ones.
     cursor.execute(
-        """SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
+        """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
         WHERE c.conrelid = %s::regclass AND (c.contype = 'u' OR (c.contype = 'p'
               AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.conrelid)))
         ORDER BY c.contype DESC, c.conname""",
         [table],
     )
     constraints = cursor.fetchall()
-    # Indexes of no constraint (the partial unique indexes).
+    # Indexes of no constraint.
     cursor.execute(
         """SELECT x.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
         JOIN pg_class x ON x.oid = i.indexrelid
@@ -1216,63 +1185,36 @@ def _set_aside(
         ORDER BY x.relname""",
         [table],
     )
-    indexes = [(name, definition) for name, definition in cursor.fetchall() if name not in keep]
-    dropped_key = any(kind == "p" for _, _, kind in constraints)
-    for name, _, _ in constraints:
+    indexes = cursor.fetchall()
+    for name, _ in constraints:
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {quote(name)}")
-    first_id = None
-    if dropped_key:
-        # Nobody else can insert while the lock is held: the range is this import's.
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        sequence = cursor.fetchone()[0]
-        if sequence:
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            first_id = cursor.fetchone()[0]
-            cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + incoming - 1])
-    restore = [
-        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
-        for name, definition, _ in constraints
+    return [
+        *(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {sql}" for name, sql in constraints),
+        *(sql for _, sql in indexes),
     ]
-    restore += [definition for _, definition in indexes]
-    return restore, first_id
 
 
 COPY_BLOCK = 1 << 20
-# Below this many rows an import keeps the indexes of PostgreSQL's table (see _set_aside).
+# Below this many rows an import keeps the key of PostgreSQL's table (see _set_aside).
 SET_ASIDE_MIN_ROWS = 10_000
-
-
-# The checks of the activity table that _bulk_sqlite lets SQLite skip: those that every row of
-# the writer satisfies by construction (a test pins the table's checks to this list).
-CHECKS_BY_CONSTRUCTION = ("activity_one_adopter",)
 
 
 @contextlib.contextmanager
 def _bulk_sqlite(db: Any) -> Iterator[None]:
-    """On SQLite, while writing a large import:
-    - a 256 MB page cache: with the default 2 MB the indexes' pages spill to the WAL over and
-      over, several times slower;
-    - CHECK constraints not evaluated per row (`ignore_check_constraints`). The table's one check
-      (activity_one_adopter: exactly one of person, project, identity) holds by construction:
-      each chunk is of one adopter kind, its column selected where it is set, the other two
-      written as constants (_KINDS). Evaluating it took SQLite 0.3 s of 1.9 s for 928,077 rows.
-    Both restored afterwards."""
+    """On SQLite, while writing a large import, a 256 MB page cache: with the default 2 MB the
+    keys' pages spill to the WAL over and over, several times slower. Restored afterwards."""
     if connection.vendor != "sqlite":
         yield
         return
     db.execute("PRAGMA cache_size")
     cache = db.fetchone()[0]
-    db.execute("PRAGMA ignore_check_constraints")
-    ignore = db.fetchone()[0]
     db.execute("PRAGMA cache_size = -262144")
-    db.execute("PRAGMA ignore_check_constraints = 1")
     try:
         yield
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache)}")
-        db.execute(f"PRAGMA ignore_check_constraints = {int(ignore)}")
 
 
 def _summarise_unmatched(service: Service) -> None:
@@ -1281,8 +1223,7 @@ def _summarise_unmatched(service: Service) -> None:
     from django.db.models import Max, Min, Sum
 
     stats = (
-        DailyActivity.objects.filter(service=service)
-        .exclude(identity="")
+        IdentityActivity.objects.filter(service=service)
         .values("identity")
         .annotate(events=Sum("events"), first=Min("day"), last=Max("day"))
     )

@@ -11,7 +11,7 @@ import numpy as np
 from django.db import connection
 
 from onramp.adoption import engine
-from onramp.adoption.models import AdopterState, DailyActivity, UnitWeek
+from onramp.adoption.models import AdopterState, UnitWeek, activity_model
 from onramp.adoption.services.rules import rule_for
 from onramp.catalog.models import Service
 from onramp.core.bulk import (
@@ -57,14 +57,14 @@ def activity_load(service: Service, *, exclude_days: list[dt.date] | None = None
     NumPy parses in C: a million rows read in a fraction of a second, where fetching a million
     Python tuples takes seconds."""
     column = _adopter_column(service)
-    table = DailyActivity._meta.db_table
+    table = activity_model(service.adopter_kind)._meta.db_table
     item = (
         f"{column} || ',' || {_ordinal_sql()} || ',' || (qualifying_events > 0)"
         if connection.vendor == "sqlite"
         else f"concat_ws(',', {column}, {_ordinal_sql()}, (qualifying_events > 0)::int)"
     )
     joined = "group_concat({}, ',')" if connection.vendor == "sqlite" else "string_agg({}, ',')"
-    where, params = f"service_id = %s AND {column} IS NOT NULL", [service.pk]
+    where, params = "service_id = %s", [service.pk]
     if exclude_days:
         # Outside the days' span, or on a day inside it that is not excluded: one range test
         # per row instead of a long NOT IN for most of them.

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from onramp.adoption import selectors
-from onramp.adoption.models import DailyActivity
+from onramp.adoption.models import PersonActivity
 from onramp.adoption.services import adoption_refresh, rule_update
 from onramp.core.metrics import Scope, all_metrics, measure
 
@@ -22,8 +22,8 @@ def usage(small_org, other_service):
     rule_update(service=other_service, min_active_days=2, window_days=7)
     by_id = {p.employee_id: p for p in small_org["people"]}
     rows = [("E2", 1, 1), ("E2", 3, 2), ("E4", 6, 1), ("E4", 8, 3), ("E5", 8, 1)]
-    DailyActivity.objects.bulk_create(
-        DailyActivity(
+    PersonActivity.objects.bulk_create(
+        PersonActivity(
             service=other_service,
             person=by_id[e],
             day=D(2026, 3, day),
@@ -66,7 +66,7 @@ def test_outside_memoised_a_write_is_seen_by_the_next_measurement(usage, small_o
     scope = Scope(service=usage, as_of=D(2026, 3, 8))
     assert measure("adoption.rate", scope).value == pytest.approx(16.67)
     for day in (5, 7):
-        DailyActivity.objects.create(
+        PersonActivity.objects.create(
             service=usage, person=small_org["people"][2], day=D(2026, 3, day), events=1,
             qualifying_events=1,
         )  # fmt: skip

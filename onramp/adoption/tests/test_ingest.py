@@ -8,7 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from onramp.adoption.models import DailyActivity, IngestBatch, UnmatchedIdentity
+from onramp.adoption.models import (
+    IdentityActivity,
+    IngestBatch,
+    PersonActivity,
+    ProjectActivity,
+    UnmatchedIdentity,
+)
 from onramp.adoption.services import ingest, rule_update, unmatched_map, usage_ingest
 from onramp.core import bulk
 from onramp.core.tabular import TableError
@@ -27,14 +33,28 @@ def people_service(other_service):
     return other_service
 
 
+COUNTS = ("day", "events", "qualifying_events", "distinct_actions")
+
+
 def activity(service) -> list[tuple]:
-    return sorted(
-        DailyActivity.objects.filter(service=service).values_list(
-            "person__employee_id", "identity", "day", "events", "qualifying_events",
-            "distinct_actions",
-        ),
-        key=lambda r: (r[0] or "", r[1], r[2]),
-    )  # fmt: skip
+    """(employee id, identity, day, events, qualifying events, distinct actions) of each row of
+    the service: a person's with no identity, an unmatched identity's with no employee id."""
+    people = PersonActivity.objects.filter(service=service).values_list(
+        "person__employee_id", *COUNTS
+    )
+    identities = IdentityActivity.objects.filter(service=service).values_list("identity", *COUNTS)
+    rows = [(e, "", *r) for e, *r in people] + [(None, i, *r) for i, *r in identities]
+    return sorted(rows, key=lambda r: (r[0] or "", r[1], r[2]))
+
+
+def all_rows() -> int:
+    """Rows of every service, in the three tables."""
+    return sum(m.objects.count() for m in (PersonActivity, ProjectActivity, IdentityActivity))
+
+
+def delete_activity() -> None:
+    for model in (PersonActivity, ProjectActivity, IdentityActivity):
+        model.objects.all().delete()
 
 
 def test_it_rolls_events_up_to_one_row_per_person_and_day(tmp_path, small_org, people_service):
@@ -67,7 +87,7 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again(
     again = usage_ingest(path=path, service=people_service)
     assert again.duplicate
     assert IngestBatch.objects.count() == 1
-    assert DailyActivity.objects.get().events == 1
+    assert PersonActivity.objects.get().events == 1 and all_rows() == 1
 
 
 def test_a_file_covering_imported_days_replaces_them_or_adds_when_asked(
@@ -116,7 +136,7 @@ def test_it_rejects_a_malformed_file_naming_row_and_column_and_writes_nothing(
     errors = [(e.row, e.column) for e in info.value.errors]
     assert errors == [(3, "timestamp"), (4, "user"), (5, "count")]
     assert "bad.csv, row 3, column 'timestamp'" in str(info.value.errors[0])
-    assert not DailyActivity.objects.exists() and not IngestBatch.objects.exists()
+    assert all_rows() == 0 and not IngestBatch.objects.exists()
 
     result = usage_ingest(path=path, service=people_service, skip_bad_rows=True)
     assert result.skipped == 3 and result.rows == 1
@@ -152,7 +172,7 @@ def test_it_reads_json_lines_and_parquet_with_a_column_mapping(tmp_path, small_o
     )
     result = usage_ingest(path=parquet, service=people_service)
     assert result.rows == 1
-    assert DailyActivity.objects.filter(person__employee_id="E5", day=D(2026, 3, 5)).exists()
+    assert PersonActivity.objects.filter(person__employee_id="E5", day=D(2026, 3, 5)).exists()
 
 
 def test_unmatched_identities_are_listed_and_their_activity_moves_when_mapped(
@@ -186,7 +206,7 @@ def test_unmatched_identities_are_listed_and_their_activity_moves_when_mapped(
         tmp_path, "v.csv", ["timestamp,user,action", "2026-03-16,stranger@acme.test,open"]
     )
     assert usage_ingest(path=later, service=people_service).unmatched == 0
-    assert DailyActivity.objects.filter(person=person, day=D(2026, 3, 16)).exists()
+    assert PersonActivity.objects.filter(person=person, day=D(2026, 3, 16)).exists()
 
 
 def test_the_command_imports_a_file_and_reports_bad_rows(
@@ -264,7 +284,7 @@ def test_a_file_already_imported_under_an_older_record_is_found_before_anything_
     earlier = IngestBatch.objects.create(file_name="old.csv", sha256=file_sha256(path), size=0)
     result = usage_ingest(path=path, service=people_service)
     assert result.duplicate and result.batch == earlier
-    assert not DailyActivity.objects.exists() and IngestBatch.objects.count() == 1
+    assert all_rows() == 0 and IngestBatch.objects.count() == 1
 
 
 def test_the_adoption_roll_up_counts_the_days_a_new_file_does_not_cover(
@@ -328,7 +348,7 @@ def test_a_mapping_made_by_hand_wins_over_a_directory_entry_added_later(
     other.save()
     later = write(tmp_path, "v.csv", ["timestamp,user,action", "2026-03-09,ghost@acme.test,open"])
     usage_ingest(path=later, service=people_service)
-    assert DailyActivity.objects.get(day=D(2026, 3, 9)).person == mapped_to
+    assert PersonActivity.objects.get(day=D(2026, 3, 9)).person == mapped_to
 
 
 @pytest.mark.parametrize("counted", [False, True])
@@ -548,7 +568,7 @@ def test_an_import_written_in_many_chunks_writes_the_same_rows(
     path = write(tmp_path, "u.csv", lines)
     usage_ingest(path=path, service=people_service)
     whole = activity(people_service)
-    DailyActivity.objects.all().delete()
+    delete_activity()
     IngestBatch.objects.all().delete()
     monkeypatch.setattr(ingest, "WRITE_BATCH", 5)
     usage_ingest(path=path, service=people_service)
@@ -568,44 +588,50 @@ def test_postgresql_gets_the_same_rows_in_binary_as_in_csv(
     path = _many_days_file(tmp_path)
     usage_ingest(path=path, service=people_service)
     binary = activity(people_service)
-    DailyActivity.objects.all().delete()
+    delete_activity()
     IngestBatch.objects.all().delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            types = bulk.pg_column_types(cursor.cursor, DailyActivity._meta.db_table)
-        assert ingest._binary_fits(types)
-        assert not ingest._binary_fits({**types, "events": "numeric"})
-    monkeypatch.setattr(ingest, "_binary_fits", lambda types: False)
+            types = bulk.pg_column_types(cursor.cursor, PersonActivity._meta.db_table)
+        assert ingest._binary_fits(types, "person_id")
+        assert not ingest._binary_fits({**types, "events": "numeric"}, "person_id")
+    monkeypatch.setattr(ingest, "_binary_fits", lambda types, adopter: False)
     usage_ingest(path=path, service=people_service)
     assert activity(people_service) == binary
     assert len(binary) == 336 and sum(r[3] for r in binary) == 336
 
 
-def test_the_checks_sqlite_skips_while_writing_are_those_the_writer_meets_by_construction(
+def test_each_adopter_kind_has_its_table_keyed_by_service_adopter_and_day(
     tmp_path, small_org, people_service
 ):
-    # SQLite writes an import with its CHECKs off (ingest._bulk_sqlite): only safe for the
-    # checks that every written row meets by construction. A new check on the table must be
-    # added here and to CHECKS_BY_CONSTRUCTION, or evaluated.
-    from django.db import IntegrityError, connection, transaction
-    from django.db.models import CheckConstraint
+    # No row id and no adopter columns of the other kinds: the key is the one index, and it
+    # refuses a second row for the same service, adopter and day, on either database.
+    from django.db import IntegrityError, transaction
 
-    checks = [c.name for c in DailyActivity._meta.constraints if isinstance(c, CheckConstraint)]
-    assert checks == list(ingest.CHECKS_BY_CONSTRUCTION)
     usage_ingest(path=_many_days_file(tmp_path), service=people_service)
-    # Every row meets it: one adopter each.
-    rows = DailyActivity.objects.values_list("person_id", "project_id", "identity")
-    assert rows.count() == 336
-    assert all((p is not None) + (q is not None) + (i != "") == 1 for p, q, i in rows)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA ignore_check_constraints")
-            assert cursor.fetchone()[0] == 0  # on again after the import
-    # Enforced again afterwards, on either database.
+    assert (PersonActivity.objects.count(), IdentityActivity.objects.count()) == (252, 84)
+    for model, adopter in ((PersonActivity, "person_id"), (ProjectActivity, "project_id"),
+                           (IdentityActivity, "identity")):  # fmt: skip
+        key = [f.attname for f in model._meta.pk_fields]
+        assert key == ["service_id", adopter, "day"]
+        assert {f.attname for f in model._meta.concrete_fields} == {
+            *key,
+            "events",
+            "qualifying_events",
+            "distinct_actions",
+        }
+    row = PersonActivity.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        DailyActivity.objects.create(
-            service=people_service, identity="", day=D(2026, 6, 1), events=1, qualifying_events=1
-        )
+        PersonActivity.objects.create(
+            service=people_service, person_id=row.person_id, day=row.day, events=1,
+            qualifying_events=1,
+        )  # fmt: skip
+    ghost = IdentityActivity.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IdentityActivity.objects.create(
+            service=people_service, identity=ghost.identity, day=ghost.day, events=1,
+            qualifying_events=1,
+        )  # fmt: skip
 
 
 def test_postgresql_gets_the_same_adopter_states_in_binary_as_in_rows(
@@ -635,7 +661,7 @@ def test_postgresql_gets_the_same_adopter_states_in_binary_as_in_rows(
 
     usage_ingest(path=path, service=people_service)
     binary = states()
-    DailyActivity.objects.all().delete()
+    delete_activity()
     IngestBatch.objects.all().delete()
     monkeypatch.setattr(rollup, "pg_column_types", lambda cursor, table: {})
     usage_ingest(path=path, service=people_service)
@@ -672,64 +698,57 @@ def _many_days_file(tmp_path: Path) -> Path:
     return write(tmp_path, "big.csv", lines)
 
 
-def test_a_large_import_on_postgresql_sets_the_indexes_aside_and_builds_them_again(
+TABLES = [m._meta.db_table for m in (PersonActivity, ProjectActivity, IdentityActivity)]
+
+
+def test_a_large_import_on_postgresql_sets_the_keys_aside_and_builds_them_again(
     tmp_path, small_org, people_service, monkeypatch
 ):
-    from django.db import connection
+    from django.db import IntegrityError, connection, transaction
 
-    table = DailyActivity._meta.db_table
     postgres = connection.vendor == "postgresql"
-    before = _schema(table) if postgres else []
+    before = [_schema(t) for t in TABLES] if postgres else []
     calls = []
     real = ingest._set_aside
     monkeypatch.setattr(
-        ingest, "_set_aside", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1]
+        ingest, "_set_aside", lambda *a, **k: calls.append((a[1], real(*a, **k))) or calls[-1][1]
     )
     monkeypatch.setattr(ingest, "SET_ASIDE_MIN_ROWS", 10)
     path = _many_days_file(tmp_path)
     usage_ingest(path=path, service=people_service)
     rows = activity(people_service)
     assert len(rows) == 336 and sum(1 for r in rows if r[1]) == 84
-    ids = list(DailyActivity.objects.values_list("id", flat=True))
-    assert len(set(ids)) == 336
     if postgres:
-        # The rows came in with the indexes set aside (a people service has no project rows:
-        # that index stayed), and the table is exactly as before: same indexes, same validated
-        # check.
-        restore, first_id = calls[0]
-        assert any("PRIMARY KEY" in s for s in restore)
-        assert any("activity_person_day_unique" in s for s in restore)
-        assert any("activity_identity_day_unique" in s for s in restore)
-        assert not any("activity_project_day_unique" in s for s in restore)
-        assert not any("CHECK" in s for s in restore)  # checked row by row as COPY writes
-        assert sorted(ids) == list(range(first_id, first_id + 336))
-        assert _schema(table) == before
-        # The id sequence goes on after the reserved range.
-        extra = DailyActivity.objects.create(
-            service=people_service, identity="late@x.test", day=D(2026, 6, 1), events=1,
-            qualifying_events=1,
-        )  # fmt: skip
-        assert extra.id > max(ids)
-        # The unique index is back: a duplicate (service, person, day) is refused.
-        from django.db import IntegrityError, transaction
-
-        person_row = DailyActivity.objects.filter(person__isnull=False).first()
+        # The people's and the identities' rows came in with their table's key set aside; the
+        # projects' table got none and kept its key; every table is exactly as before.
+        restore = dict(calls)
+        assert list(restore) == TABLES
+        people, projects, identities = (restore[t] for t in TABLES)
+        assert people == [
+            f'ALTER TABLE {TABLES[0]} ADD CONSTRAINT "{TABLES[0]}_pkey" '
+            "PRIMARY KEY (service_id, person_id, day)"
+        ]
+        assert projects == []
+        assert identities and "PRIMARY KEY (service_id, identity, day)" in identities[0]
+        assert [_schema(t) for t in TABLES] == before
+        # The key is back: a duplicate (service, person, day) is refused.
+        row = PersonActivity.objects.first()
         with pytest.raises(IntegrityError), transaction.atomic():
-            DailyActivity.objects.create(
-                service=people_service, person_id=person_row.person_id, day=person_row.day,
-                events=1, qualifying_events=1,
+            PersonActivity.objects.create(
+                service=people_service, person_id=row.person_id, day=row.day, events=1,
+                qualifying_events=1,
             )  # fmt: skip
     else:
         assert calls == []  # SQLite appends to its B-trees in order instead
 
 
-def test_an_import_that_fails_after_setting_the_indexes_aside_leaves_the_table_as_it_was(
+def test_an_import_that_fails_after_setting_the_keys_aside_leaves_the_tables_as_they_were(
     tmp_path, small_org, people_service, monkeypatch
 ):
     from django.db import connection
 
-    table = DailyActivity._meta.db_table
-    before = _schema(table) if connection.vendor == "postgresql" else []
+    postgres = connection.vendor == "postgresql"
+    before = [_schema(t) for t in TABLES] if postgres else []
     monkeypatch.setattr(ingest, "SET_ASIDE_MIN_ROWS", 10)
 
     def broken(items, depth=2):
@@ -738,12 +757,12 @@ def test_an_import_that_fails_after_setting_the_indexes_aside_leaves_the_table_a
     monkeypatch.setattr(ingest, "_ahead", broken)
     with pytest.raises(RuntimeError, match="disk is full"):
         usage_ingest(path=_many_days_file(tmp_path), service=people_service)
-    assert not DailyActivity.objects.exists() and not IngestBatch.objects.exists()
-    if connection.vendor == "postgresql":
-        assert _schema(table) == before
+    assert all_rows() == 0 and not IngestBatch.objects.exists()
+    if postgres:
+        assert [_schema(t) for t in TABLES] == before
 
 
-def test_an_import_smaller_than_the_table_keeps_its_indexes(
+def test_an_import_smaller_than_the_table_keeps_its_key(
     tmp_path, small_org, people_service, monkeypatch
 ):
     from django.db import connection, transaction
@@ -753,10 +772,9 @@ def test_an_import_smaller_than_the_table_keeps_its_indexes(
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        table = DailyActivity._meta.db_table
-        assert ingest._set_aside(cursor.cursor, table, 300) == ([], None)  # 336 rows there
-        restore, first_id = ingest._set_aside(cursor.cursor, table, 400)
-        assert restore and first_id
+        assert ingest._set_aside(cursor.cursor, TABLES[0], 250) == []  # 252 rows there
+        assert ingest._set_aside(cursor.cursor, TABLES[0], 5) == []  # too few to matter
+        assert ingest._set_aside(cursor.cursor, TABLES[0], 400)
         transaction.set_rollback(True)
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 
-from onramp.adoption.models import DailyActivity
+from onramp.adoption.models import PersonActivity
 from onramp.adoption.services import adoption_refresh, rule_update
 from onramp.core.metrics import Scope, measure
 from onramp.rollout.services import rollout_create, wave_create
@@ -31,8 +31,8 @@ def usage(small_org, other_service):
         ("E2", 1, 1), ("E2", 3, 2), ("E3", 5, 1), ("E4", 6, 1), ("E4", 8, 3),
         ("E5", 2, 0), ("E5", 8, 1),
     ]  # fmt: skip
-    DailyActivity.objects.bulk_create(
-        DailyActivity(
+    PersonActivity.objects.bulk_create(
+        PersonActivity(
             service=service,
             person=by_id[e],
             day=D(2026, 3, day),

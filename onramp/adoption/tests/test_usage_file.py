@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from onramp.adoption import usage_file
-from onramp.adoption.models import DailyActivity
+from onramp.adoption.models import IdentityActivity, PersonActivity
 from onramp.adoption.services import ingest, usage_ingest
 
 
@@ -34,8 +34,10 @@ def _hashes(*values: str) -> list[int]:
 
 
 def _rows() -> list[tuple]:
-    fields = ("person_id", "identity", "day", "events", "distinct_actions")
-    return sorted(DailyActivity.objects.values_list(*fields), key=lambda r: (r[0] or 0, *r[1:]))
+    counts = ("day", "events", "distinct_actions")
+    people = [(p, "", *r) for p, *r in PersonActivity.objects.values_list("person_id", *counts)]
+    others = [(None, i, *r) for i, *r in IdentityActivity.objects.values_list("identity", *counts)]
+    return sorted(people + others, key=lambda r: (r[0] or 0, *r[1:]))
 
 
 def _write(tmp_path, name, lines):
@@ -96,7 +98,8 @@ def test_an_import_given_a_look_writes_the_same_rows_without_reading_the_header_
     path = _write(tmp_path, "u.csv", lines)
     usage_ingest(path=path, service=other_service)
     without = _rows()
-    DailyActivity.objects.all().delete()
+    PersonActivity.objects.all().delete()
+    IdentityActivity.objects.all().delete()
     ingest.IngestBatch.objects.all().delete()
     usage_file.look_early(path)
     monkeypatch.setattr(ingest, "usage_headers", lambda *a: pytest.fail("read the header again"))

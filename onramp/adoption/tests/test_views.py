@@ -5,7 +5,13 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from onramp.adoption.models import AdoptionRule, DailyActivity, IngestBatch, UnmatchedIdentity
+from onramp.adoption.models import (
+    AdoptionRule,
+    IdentityActivity,
+    IngestBatch,
+    PersonActivity,
+    UnmatchedIdentity,
+)
 from onramp.adoption.services import usage_ingest
 from onramp.rollout.services import rollout_create, wave_create
 
@@ -78,8 +84,8 @@ def test_the_owner_maps_an_identity_and_the_activity_moves(
     response = client_for(other_owner).post(reverse("adoption:map", args=[u.pk]), {"who": "E6"})
     assert response.status_code == 302
     person = small_org["people"][5]
-    assert DailyActivity.objects.filter(person=person).count() == 6
-    assert not DailyActivity.objects.filter(identity="newbie@acme.test").exists()
+    assert PersonActivity.objects.filter(person=person).count() == 6
+    assert not IdentityActivity.objects.filter(identity="newbie@acme.test").exists()
 
 
 def test_mapping_to_nobody_says_what_to_fix(client_for, other_owner, adopted):
@@ -146,7 +152,7 @@ def test_a_bad_upload_names_the_row_and_imports_nothing(
         },
     )
     assert "log.csv, row 2, column &#x27;timestamp&#x27;" in page.content.decode()
-    assert not DailyActivity.objects.exists()
+    assert not PersonActivity.objects.exists() and not IdentityActivity.objects.exists()
 
 
 def test_the_rule_form_saves_k_and_w(client_for, other_owner, other_service):
