@@ -898,7 +898,7 @@ _KINDS: tuple[tuple[type[DailyActivity], str], ...] = (
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Rows of `matched` of one service and adopter kind, in the unique index's order."""
+    """Rows of `matched` of one service and adopter kind, in its table's key order."""
 
     sid: int
     kind: int
@@ -921,7 +921,7 @@ def _segments(con: duckdb.DuckDBPyConnection) -> list[tuple[int, list[int]]]:
 def _chunks(
     con: duckdb.DuckDBPyConnection, segments: list[tuple[int, list[int]]]
 ) -> Iterator[_Chunk]:
-    """`matched` in the unique indexes' order (service, adopter, day), in chunks of about
+    """`matched` in the tables' key order (service, adopter, day), in chunks of about
     WRITE_BATCH rows: the B-trees are then appended to rather than written all over (several
     times quicker). People and projects are cut into ranges of ids, each sorted on its own, so
     that DuckDB sorts the next chunk while the database writes this one; identities sort on
@@ -1162,8 +1162,10 @@ def _set_aside(cursor: Any, table: str, incoming: int) -> list[str]:
     definitions, in the same transaction: nothing changes if the import fails). Returns [] and
     changes nothing for an import smaller than the table: building its key again would cost
     more than adding to it."""
+    if incoming < SET_ASIDE_MIN_ROWS:
+        return []
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [incoming])  # noqa: S608
-    if incoming < SET_ASIDE_MIN_ROWS or cursor.fetchone()[0] >= incoming:
+    if cursor.fetchone()[0] >= incoming:
         return []
     quote = connection.ops.quote_name
     cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
