@@ -629,18 +629,11 @@ def test_each_adopter_kind_has_its_table_keyed_by_service_adopter_and_day(
                     "SELECT sql FROM sqlite_master WHERE name = %s", [model._meta.db_table]
                 )
                 assert cursor.fetchone()[0].endswith("WITHOUT ROWID")
-    row = PersonActivity.objects.first()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        PersonActivity.objects.create(
-            service=people_service, person_id=row.person_id, day=row.day, events=1,
-            qualifying_events=1,
-        )  # fmt: skip
-    ghost = IdentityActivity.objects.first()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        IdentityActivity.objects.create(
-            service=people_service, identity=ghost.identity, day=ghost.day, events=1,
-            qualifying_events=1,
-        )  # fmt: skip
+    for model in (PersonActivity, IdentityActivity):
+        row = model.objects.first()
+        key = {model.ADOPTER: getattr(row, model.ADOPTER), "day": row.day}
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.create(service=people_service, events=1, qualifying_events=1, **key)
 
 
 def test_postgresql_gets_the_same_adopter_states_in_binary_as_in_rows(
