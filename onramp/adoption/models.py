@@ -103,7 +103,8 @@ class DailyActivity(models.Model):
     cascades it); counts have no CHECKs (the import computes them). On PostgreSQL a year of
     usage (928,077 rows) is loaded and its key built in ~1.5 s where one table with a row id,
     three nullable adopter columns and a partial index per kind took ~2.4 s
-    (docs/performance.md)."""
+    (docs/performance.md). On SQLite the tables are WITHOUT ROWID (migration 0005, pinned by a
+    test): the rows live in the key's B-tree, one B-tree per table instead of two."""
 
     audit_exclude = True  # derived, high-volume rows: the import batch is the record
 
