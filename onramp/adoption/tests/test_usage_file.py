@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -125,11 +124,15 @@ def test_the_sample_adds_lines_spread_over_a_large_file_and_leaves_no_copy(
         path = _write(tmp_path, "u.jsonl", [
             f'{{"timestamp": "2026-03-02", "user": "a{i}@x.test", "action": "{a}"}}'
             for i, a in enumerate(actions)])  # fmt: skip
-    before = set(Path(tempfile.gettempdir()).glob("onramp-sample-*"))
+    # The copy goes to a temporary folder of this test's own: another test process may be
+    # making and removing its copies in the shared one meanwhile.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     look = usage_file.Look(path, fmt, None, sample_rows=10)
     look.take()
     assert look.samples["action"] == {a: _hash(a) for a in ("archive", "close", "open")}
-    assert set(Path(tempfile.gettempdir()).glob("onramp-sample-*")) == before
+    assert list(private.iterdir()) == []
     # Without the spread lines, the first ten rows hold one action.
     monkeypatch.setattr(usage_file, "SPREAD_MIN_BYTES", path.stat().st_size + 1)
     look.take()
