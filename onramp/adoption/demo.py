@@ -25,6 +25,7 @@ from onramp.adoption.models import (
     ProjectActivity,
     UnitWeek,
     UnmatchedIdentity,
+    activity_model,
 )
 from onramp.adoption.services import adoption_refresh, rule_update
 from onramp.adoption.services.ingest import _summarise_unmatched
@@ -85,10 +86,9 @@ def _rows_for(
     *,
     qualifying_share: float,
     days_per_week: float,
-    kind: str,
 ) -> list[DailyActivity]:
     rng = ctx.rng
-    model = ProjectActivity if kind == "project_id" else PersonActivity
+    model = activity_model(service.adopter_kind)
     rows: list[DailyActivity] = []
     for adopter_id, adopt_day in adopters:
         lapse = rng.randint(6, 20) if rng.random() < 0.08 else None
@@ -106,7 +106,7 @@ def _rows_for(
                     events=events,
                     qualifying_events=qualifying,
                     distinct_actions=min(events, rng.randint(1, 4)),
-                    **{kind: adopter_id},
+                    **{model.ADOPTER: adopter_id},
                 )
             )
     return rows
@@ -198,9 +198,7 @@ def build(ctx: DemoContext) -> None:
         for m in others:
             if rng.random() < 0.03:
                 adopters.append((m, start + dt.timedelta(days=rng.randint(0, DAYS - 1))))
-        rows = _rows_for(
-            ctx, service, adopters, qualifying_share=share, days_per_week=per_week, kind=kind
-        )
+        rows = _rows_for(ctx, service, adopters, qualifying_share=share, days_per_week=per_week)
         identities: list[IdentityActivity] = []
         if kind == "person_id":
             for name in ("j.doe@contractor.example", "a.kovacs@partner.example", "svc-report-bot"):
@@ -215,8 +213,9 @@ def build(ctx: DemoContext) -> None:
                             distinct_actions=1,
                         )
                     )
-        model = ProjectActivity if kind == "project_id" else PersonActivity
-        model.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        activity_model(service.adopter_kind).objects.bulk_create(
+            rows, batch_size=5000, ignore_conflicts=True
+        )
         IdentityActivity.objects.bulk_create(identities, batch_size=5000, ignore_conflicts=True)
         rows += identities
         _summarise_unmatched(service)
